@@ -1,0 +1,7 @@
+export * from './errors.js';
+export * from './sensors.js';
+export * from './plant.js';
+export * from './telemetry.js';
+export * from './faults.js';
+export * from './commands.js';
+export * from './topics.js';
