@@ -1,5 +1,5 @@
 import type { Config } from './config/index.js';
-import { createLogger, type Logger } from './logging/logger.js';
+import { createLogger, type Logger } from './logging/index.js';
 
 export interface RunningPlantwatch {
   logger: Logger;
