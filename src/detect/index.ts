@@ -1,0 +1,4 @@
+export * from './residuals.js';
+export * from './static-threshold.js';
+export * from './telemanom.js';
+export * from './attribution.js';
