@@ -1,0 +1,107 @@
+import type { Aedes } from 'aedes';
+import type { Plant } from '../domain/index.js';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../logging/logger.js';
+import type { Store } from '../store/index.js';
+import { BatchWriter, type BatchWriterCounters } from './batch-writer.js';
+import { Ingestor, type IngestCounters, type TelemetryListener } from './ingestor.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/embedded-broker.js';
+import { attachToEmbeddedBroker } from './mqtt/embedded-ingest.js';
+import { startExternalSubscriber, type ExternalSubscriber } from './mqtt/external-subscriber.js';
+
+export interface StartIngestionOptions {
+  /** Uses config.mqtt, config.store (batchSize, flushIntervalMs) and config.ingest. */
+  config: Readonly<Pick<Config, 'mqtt' | 'store' | 'ingest'>>;
+  store: Pick<Store, 'writeTelemetry' | 'writeDeadLetters'>;
+  /** Known machines and the plant id of the topics subscribed to. */
+  plant: Pick<Plant, 'id' | 'machines'>;
+  logger: Logger;
+  /**
+   * The embedded broker to hook into (from {@link startEmbeddedBroker}, or a bare aedes instance).
+   * When absent: `mqtt.mode = 'embedded'` starts one (and stops it on stop()), `'external'` connects
+   * to `mqtt.url`.
+   */
+  broker?: EmbeddedBroker | Aedes;
+  /** Skip MQTT entirely (HTTP and CSV only, e.g. the import command). Default false. */
+  mqtt?: boolean;
+}
+
+export interface IngestionCounters extends IngestCounters {
+  writer: BatchWriterCounters;
+}
+
+export interface RunningIngestion {
+  /** Validation + writer, shared with the HTTP routes and the CSV import. */
+  ingestor: Ingestor;
+  writer: BatchWriter;
+  /** The embedded broker started here, if any (its `url` is what local publishers connect to). */
+  broker: EmbeddedBroker | undefined;
+  /** The external broker connection, if any. */
+  subscriber: ExternalSubscriber | undefined;
+  counters(): IngestionCounters;
+  /** Called with each reading after it is committed. Returns an unsubscribe function. */
+  onTelemetry(listener: TelemetryListener): () => void;
+  /** Stops taking messages, writes what is queued, closes what it opened (not a broker passed in). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts ingestion: MQTT (embedded broker hook or external subscriber) into a batching writer.
+ * @example
+ * const ingestion = await startIngestion({ config, store, plant, logger, broker });
+ * // ... later
+ * await ingestion.stop();
+ */
+export async function startIngestion(options: StartIngestionOptions): Promise<RunningIngestion> {
+  const { config } = options;
+  const logger = options.logger.child({ component: 'ingest' });
+  const writer = new BatchWriter({ store: options.store, logger, batchSize: config.store.batchSize, flushIntervalMs: config.store.flushIntervalMs });
+  const ingestor = new Ingestor({ plant: options.plant, ingest: config.ingest, writer, logger });
+
+  let ownedBroker: EmbeddedBroker | undefined;
+  let detach: (() => void) | undefined;
+  let subscriber: ExternalSubscriber | undefined;
+  if (options.mqtt !== false) {
+    if (options.broker) {
+      const aedes = 'broker' in options.broker && 'url' in options.broker ? options.broker.broker : (options.broker as Aedes);
+      detach = attachToEmbeddedBroker(aedes, ingestor, logger);
+    } else if (config.mqtt.mode === 'embedded') {
+      ownedBroker = await startEmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, logger: options.logger });
+      detach = attachToEmbeddedBroker(ownedBroker.broker, ingestor, logger);
+    } else {
+      if (!config.mqtt.url) throw new Error('unreachable: the config schema requires mqtt.url for external mode');
+      subscriber = await startExternalSubscriber(ingestor, {
+        url: config.mqtt.url,
+        username: config.mqtt.username,
+        password: config.mqtt.password,
+        caFile: config.mqtt.caFile,
+        protocolVersion: config.mqtt.protocolVersion,
+        logger,
+      });
+    }
+  }
+  logger.info({ plantId: options.plant.id, machines: options.plant.machines.length, mqtt: options.mqtt === false ? 'off' : subscriber ? 'external' : 'embedded' }, 'ingestion started');
+
+  let stopped: Promise<void> | undefined;
+  return {
+    ingestor,
+    writer,
+    broker: ownedBroker,
+    subscriber,
+    counters: () => ({ ...ingestor.counters(), writer: writer.counters() }),
+    onTelemetry: (listener) => ingestor.onTelemetry(listener),
+    stop() {
+      stopped ??= (async () => {
+        // Refuse new telemetry (unacknowledged, so publishers resend it), commit what is queued so
+        // the held PUBACKs go out, then disconnect.
+        detach?.();
+        await writer.stop();
+        await new Promise((r) => setImmediate(r));
+        if (subscriber) await subscriber.close();
+        if (ownedBroker) await ownedBroker.close();
+        logger.info({ counters: ingestor.counters() }, 'ingestion stopped');
+      })();
+      return stopped;
+    },
+  };
+}
