@@ -1,0 +1,112 @@
+#include "gemm.h"
+#include <cstdlib>
+#include <cstring>
+#include "kernels.h"
+
+namespace pw {
+
+static constexpr int KC = 256;   // K block: A and B panels stay in L2 (1 MB on this machine)
+static constexpr int MCMAX = 96; // rows of A per packed block (rounded to MR)
+
+static float* grow(float*& p, size_t& cap, size_t n) {
+  if (n > cap) {
+    std::free(p);
+    size_t bytes = ((n * sizeof(float)) + 63) & ~size_t(63);
+    p = static_cast<float*>(std::aligned_alloc(64, bytes));
+    cap = p ? n : 0;
+  }
+  return p;
+}
+
+PackedB::~PackedB() { std::free(data); }
+
+void pack_b(PackedB& dst, int N, int K, const float* B, int ldb, bool tB) {
+  const int NR = kernels().NR;
+  const int strips = (N + NR - 1) / NR;
+  grow(dst.data, dst.cap, (size_t)strips * K * NR);
+  dst.K = K;
+  dst.N = N;
+  for (int s = 0; s < strips; s++) {
+    float* d = dst.data + (size_t)s * K * NR;
+    const int n0 = s * NR, nn = N - n0 < NR ? N - n0 : NR;
+    for (int k = 0; k < K; k++, d += NR) {
+      if (!tB) {
+        const float* src = B + (long)k * ldb + n0;
+        int j = 0;
+        for (; j < nn; j++) d[j] = src[j];
+        for (; j < NR; j++) d[j] = 0.0f;
+      } else {
+        int j = 0;
+        for (; j < nn; j++) d[j] = B[(long)(n0 + j) * ldb + k];
+        for (; j < NR; j++) d[j] = 0.0f;
+      }
+    }
+  }
+}
+
+static void pack_a(float* dst, const float* A, int lda, bool tA, int m0, int mc, int k0, int kc, int MR) {
+  for (int s = 0; s < mc; s += MR) {
+    const int mr = mc - s < MR ? mc - s : MR;
+    float* d = dst + (size_t)s * kc;
+    if (!tA) {
+      for (int i = 0; i < mr; i++) {
+        const float* src = A + (long)(m0 + s + i) * lda + k0;
+        for (int k = 0; k < kc; k++) d[k * MR + i] = src[k];
+      }
+    } else {
+      for (int k = 0; k < kc; k++) {
+        const float* src = A + (long)(k0 + k) * lda + m0 + s;
+        for (int i = 0; i < mr; i++) d[k * MR + i] = src[i];
+      }
+    }
+    if (mr < MR)
+      for (int k = 0; k < kc; k++)
+        for (int i = mr; i < MR; i++) d[k * MR + i] = 0.0f;
+  }
+}
+
+void gemm_packed(int M, const float* A, int lda, bool tA, const PackedB& B, float* C, int ldc, bool accum) {
+  const Kernels& kn = kernels();
+  const int MR = kn.MR, NR = kn.NR, N = B.N, K = B.K;
+  if (M <= 0 || N <= 0) return;
+  if (K == 0) {
+    if (!accum)
+      for (int m = 0; m < M; m++) std::memset(C + (long)m * ldc, 0, sizeof(float) * N);
+    return;
+  }
+  static thread_local float* abuf = nullptr;
+  static thread_local size_t acap = 0;
+  const int MC = (MCMAX / MR) * MR;
+  grow(abuf, acap, (size_t)MC * KC);
+  const int strips = (N + NR - 1) / NR;
+  for (int k0 = 0; k0 < K; k0 += KC) {
+    const int kc = K - k0 < KC ? K - k0 : KC;
+    const bool acc = accum || k0 > 0;
+    for (int m0 = 0; m0 < M; m0 += MC) {
+      const int mc = M - m0 < MC ? M - m0 : MC;
+      pack_a(abuf, A, lda, tA, m0, mc, k0, kc, MR);
+      for (int s = 0; s < strips; s++) {
+        const float* bp = B.data + (size_t)s * K * NR + (size_t)k0 * NR;
+        const int nr = N - s * NR < NR ? N - s * NR : NR;
+        for (int i = 0; i < mc; i += MR) {
+          const int mr = mc - i < MR ? mc - i : MR;
+          kn.micro(kc, abuf + (size_t)i * kc, bp, C + (long)(m0 + i) * ldc + s * NR, ldc, mr, nr, acc);
+        }
+      }
+    }
+  }
+}
+
+void gemm(int M, int N, int K, const float* A, int lda, bool tA, const float* B, int ldb, bool tB, float* C, int ldc,
+          bool accum) {
+  if (M <= 0 || N <= 0) return;
+  if (M <= 4 && !tB) {
+    kernels().small_m(M, N, K, A, lda, tA, B, ldb, C, ldc, accum);
+    return;
+  }
+  static thread_local PackedB pb;
+  pack_b(pb, N, K, B, ldb, tB);
+  gemm_packed(M, A, lda, tA, pb, C, ldc, accum);
+}
+
+}  // namespace pw

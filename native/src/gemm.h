@@ -1,0 +1,23 @@
+// Single-threaded cache-blocked SGEMM over the SIMD micro-kernels (callers split work across
+// threads by output columns, which keeps every element's summation order fixed: deterministic).
+#pragma once
+#include <cstddef>
+
+namespace pw {
+
+// Row-major C[M x N] (=|+=) op(A)[M x K] * op(B)[K x N];
+// op(A)(m,k) = tA ? A[k*lda+m] : A[m*lda+k];  op(B)(k,n) = tB ? B[n*ldb+k] : B[k*ldb+n].
+void gemm(int M, int N, int K, const float* A, int lda, bool tA, const float* B, int ldb, bool tB, float* C, int ldc,
+          bool accum);
+
+// B packed once for repeated use (the recurrent weights across a window's steps).
+struct PackedB {
+  int K = 0, N = 0;
+  float* data = nullptr;  // strips of NR columns: [ceil(N/NR)][K][NR], zero padded
+  size_t cap = 0;
+  ~PackedB();
+};
+void pack_b(PackedB& dst, int N, int K, const float* B, int ldb, bool tB);
+void gemm_packed(int M, const float* A, int lda, bool tA, const PackedB& B, float* C, int ldc, bool accum);
+
+}  // namespace pw
