@@ -69,6 +69,8 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations; safe to call on every start. */
   migrate(): Promise<void>;
+  /** The highest migration version applied (schema_migrations). */
+  schemaVersion(): Promise<number>;
   /** Inserts or updates the plant, its areas and machines. */
   savePlant(plant: Plant): Promise<void>;
   loadPlant(plantId: string): Promise<Plant | undefined>;

@@ -1,0 +1,32 @@
+export type {
+  Store,
+  TelemetryQuery,
+  SeriesQuery,
+  RollupQuery,
+  LabelQuery,
+  DeadLetterQuery,
+  WriteResult,
+  RetentionPolicy,
+  RetentionResult,
+  StoreStats,
+} from './store.js';
+export {
+  openSqliteStore,
+  SqliteStore,
+  type SqliteStoreOptions,
+  DEFAULT_SQLITE_BUSY_TIMEOUT_MS,
+  DEFAULT_SQLITE_CACHE_KIB,
+  BULK_SQLITE_CACHE_KIB,
+} from './sqlite/sqlite-store.js';
+export {
+  openPostgresStore,
+  PostgresStore,
+  type PostgresStoreOptions,
+  DEFAULT_POSTGRES_POOL_SIZE,
+  DEFAULT_POSTGRES_CONNECT_TIMEOUT_MS,
+  redactUrl,
+} from './postgres/postgres-store.js';
+export { createStore, sqliteFilePath } from './create-store.js';
+export { SQLITE_MIGRATIONS } from './migrations/sqlite.js';
+export { POSTGRES_MIGRATIONS } from './migrations/postgres.js';
+export type { Migration } from './migrations/migration.js';
