@@ -1,6 +1,6 @@
 import { SENSOR_KINDS, SENSOR_SPECS, isCommandType } from '../domain/index.js';
 import type { FaultLabel, Machine, MachineCommand, MachineStatus, SensorKind } from '../domain/index.js';
-import { FAULT_TYPE_SPECS, FaultPlan, type ActiveFault, type FaultPlanOptions } from './fault-plan.js';
+import { FaultPlan, type ActiveFault, type FaultPlanOptions } from './fault-plan.js';
 import { MACHINE_PROFILES, isScheduled, type MachineProfile } from './profiles.js';
 import { Random, streamKey } from './prng.js';
 import { quantiserParams } from './quantiser.js';
@@ -193,10 +193,18 @@ export class MachineModel {
     return this.active.map((f) => f.label);
   }
 
-  /** Machine state for status messages. */
+  /**
+   * Machine state for status messages: `running` in a shift, `idle` outside shifts, `stopped` by
+   * command. Changes only at shift boundaries and on commands, not with every work cycle.
+   */
   state(): MachineStatus['state'] {
     if (this.stopped) return 'stopped';
-    return this.scheduledPrev && this.busy ? 'running' : 'idle';
+    return this.scheduledPrev ? 'running' : 'idle';
+  }
+
+  /** Removes and returns the labels of faults started since the last call. */
+  drainStartedLabels(): FaultLabel[] {
+    return this.startedLabels.splice(0, this.startedLabels.length);
   }
 
   /** Injects a fault (explicit list, or "now" in real-time mode); it starts at its label's startMs. */
@@ -499,9 +507,4 @@ export class MachineModel {
       stopped: this.stopped,
     };
   }
-}
-
-/** True when the fault type needs a running machine to show. */
-export function faultNeedsRunning(type: FaultLabel['type']): boolean {
-  return FAULT_TYPE_SPECS[type].needsRunning;
 }
