@@ -5,3 +5,4 @@ export * from './telemetry.js';
 export * from './faults.js';
 export * from './commands.js';
 export * from './topics.js';
+export * from './alerts.js';

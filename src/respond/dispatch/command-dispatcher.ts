@@ -1,0 +1,168 @@
+import type { MqttClient } from 'mqtt';
+import type { CommandAck, MachineCommand } from '../../domain/index.js';
+import { channelFilter, machineTopic, parseTopic } from '../../domain/index.js';
+import type { Logger } from '../../logging/index.js';
+
+/** What became of one command. */
+export interface DispatchResult {
+  /** `acked`: the machine accepted (or did) it; `rejected`: it refused; `timeout`: no ack after every attempt. */
+  status: 'acked' | 'rejected' | 'timeout' | 'failed';
+  attempts: number;
+  /** When the first attempt was published, epoch ms. */
+  firstSentAtMs: number;
+  lastSentAtMs: number;
+  ackAtMs: number | null;
+  ack: CommandAck | null;
+  detail: string | null;
+}
+
+/** Sends a command to a machine and waits for its acknowledgement (port; MQTT is one adapter). */
+export interface CommandDispatcher {
+  dispatch(command: MachineCommand, target: { areaId: string }): Promise<DispatchResult>;
+  close(): Promise<void>;
+}
+
+export interface MqttCommandDispatcherOptions {
+  plantId: string;
+  logger: Logger;
+  /** Wait this long for an ack after each publish. Default {@link DEFAULT_ACK_TIMEOUT_MS}. */
+  ackTimeoutMs?: number;
+  /** Publishes in all (1 = no retry). Default {@link DEFAULT_MAX_ATTEMPTS}. */
+  maxAttempts?: number;
+  /** Pause before the first retry; doubles each retry. Default {@link DEFAULT_RETRY_BACKOFF_MS}. */
+  backoffMs?: number;
+  /** MQTT QoS of commands. Default 1 (at least once: the machine dedupes by command id). */
+  qos?: 0 | 1 | 2;
+  /** Time source for the stage timestamps. Default Date.now. */
+  nowMs?: () => number;
+}
+
+export const DEFAULT_ACK_TIMEOUT_MS = 2_000;
+export const DEFAULT_MAX_ATTEMPTS = 3;
+export const DEFAULT_RETRY_BACKOFF_MS = 250;
+
+interface Pending {
+  resolve: (ack: CommandAck) => void;
+}
+
+/**
+ * Publishes MachineCommand JSON on `plantwatch/<plant>/<area>/<machine>/commands` and waits for
+ * the CommandAck on `.../acks` (SPEC 2 topics), retrying with exponential backoff. The same command
+ * id is sent on every attempt so the machine can tell a retry from a new command.
+ * Works with the embedded and any external broker: it only needs a connected mqtt.js client.
+ * @example const d = new MqttCommandDispatcher(client, { plantId: 'plant-1', logger });
+ *          const r = await d.dispatch(cmd, { areaId: 'welding-1' }); // r.status === 'acked'
+ */
+export class MqttCommandDispatcher implements CommandDispatcher {
+  private readonly pending = new Map<string, Pending>();
+  private readonly log: Logger;
+  private subscribed: Promise<void> | undefined;
+  private closed = false;
+  private readonly ackTimeoutMs: number;
+  private readonly maxAttempts: number;
+  private readonly backoffMs: number;
+  private readonly qos: 0 | 1 | 2;
+  private readonly nowMs: () => number;
+  private readonly onMessage = (topic: string, payload: Buffer) => this.handleAck(topic, payload);
+
+  constructor(
+    private readonly client: MqttClient,
+    private readonly options: MqttCommandDispatcherOptions,
+  ) {
+    this.log = options.logger.child({ component: 'command-dispatcher' });
+    this.ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+    this.backoffMs = options.backoffMs ?? DEFAULT_RETRY_BACKOFF_MS;
+    this.qos = options.qos ?? 1;
+    this.nowMs = options.nowMs ?? Date.now;
+    client.on('message', this.onMessage);
+  }
+
+  /** Subscribes to every machine's acks of this plant (once). */
+  start(): Promise<void> {
+    this.subscribed ??= this.client.subscribeAsync(channelFilter('acks', this.options.plantId), { qos: 1 }).then(() => undefined);
+    return this.subscribed;
+  }
+
+  async dispatch(command: MachineCommand, target: { areaId: string }): Promise<DispatchResult> {
+    const topic = machineTopic({ plantId: this.options.plantId, areaId: target.areaId, machineId: command.machineId, channel: 'commands' });
+    let firstSentAtMs = 0;
+    let lastSentAtMs = 0;
+    try {
+      await this.start();
+    } catch (err) {
+      return { status: 'failed', attempts: 0, firstSentAtMs: this.nowMs(), lastSentAtMs: this.nowMs(), ackAtMs: null, ack: null, detail: `cannot subscribe to acks: ${(err as Error).message}` };
+    }
+    const acked = new Promise<CommandAck>((resolve) => this.pending.set(command.id, { resolve }));
+    const payload = JSON.stringify(command);
+    let lastError: string | null = null;
+    try {
+      for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+        if (this.closed) return { status: 'failed', attempts: attempt - 1, firstSentAtMs, lastSentAtMs, ackAtMs: null, ack: null, detail: 'dispatcher closed' };
+        lastSentAtMs = this.nowMs();
+        if (attempt === 1) firstSentAtMs = lastSentAtMs;
+        // A publish error (broker away) is noted; the ack timeout decides and the next attempt retries.
+        this.client.publish(topic, payload, { qos: this.qos }, (err) => {
+          if (err) {
+            lastError = err.message;
+            this.log.warn({ commandId: command.id, machineId: command.machineId, attempt, err: err.message }, 'command publish failed');
+          }
+        });
+        const ack = await Promise.race([acked, delay(this.ackTimeoutMs).then(() => null)]);
+        if (ack) {
+          const ackAtMs = this.nowMs();
+          const status = ack.status === 'rejected' ? 'rejected' : 'acked';
+          return { status, attempts: attempt, firstSentAtMs, lastSentAtMs, ackAtMs, ack, detail: ack.detail ?? null };
+        }
+        this.log.info({ commandId: command.id, machineId: command.machineId, attempt }, 'no acknowledgement in time');
+        if (attempt < this.maxAttempts) {
+          // The ack may still arrive during the backoff; take it instead of publishing again.
+          const late = await Promise.race([acked, delay(this.backoffMs * 2 ** (attempt - 1)).then(() => null)]);
+          if (late) return { status: late.status === 'rejected' ? 'rejected' : 'acked', attempts: attempt, firstSentAtMs, lastSentAtMs, ackAtMs: this.nowMs(), ack: late, detail: late.detail ?? null };
+        }
+      }
+    } finally {
+      this.pending.delete(command.id);
+    }
+    return {
+      status: 'timeout',
+      attempts: this.maxAttempts,
+      firstSentAtMs,
+      lastSentAtMs,
+      ackAtMs: null,
+      ack: null,
+      detail: `no acknowledgement after ${this.maxAttempts} attempt(s) of ${this.ackTimeoutMs} ms${lastError ? `; last publish error: ${lastError}` : ''}`,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.client.off('message', this.onMessage);
+    if (this.subscribed) await this.client.unsubscribeAsync(channelFilter('acks', this.options.plantId)).catch(() => undefined);
+  }
+
+  private handleAck(topic: string, payload: Buffer): void {
+    const parts = parseTopic(topic);
+    if (!parts || parts.channel !== 'acks' || parts.plantId !== this.options.plantId) return;
+    let ack: CommandAck;
+    try {
+      ack = JSON.parse(payload.toString('utf8')) as CommandAck;
+    } catch (err) {
+      this.log.warn({ topic, err: (err as Error).message }, 'unreadable command acknowledgement ignored');
+      return;
+    }
+    if (typeof ack?.commandId !== 'string' || !['accepted', 'rejected', 'done'].includes(ack.status)) {
+      this.log.warn({ topic }, 'command acknowledgement without commandId or status ignored');
+      return;
+    }
+    if (ack.machineId !== parts.machineId) {
+      this.log.warn({ topic, machineId: ack.machineId }, 'acknowledgement machineId does not match its topic; ignored');
+      return;
+    }
+    this.pending.get(ack.commandId)?.resolve(ack);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
