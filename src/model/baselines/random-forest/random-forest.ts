@@ -79,36 +79,38 @@ export class RandomForestRegressor implements BaselineModel {
           for (const r of rows) for (let o = 0; o < outputs; o++) parentSse += (Y[r]![o]! - mean[o]!) ** 2;
           const features = new Set<number>();
           while (features.size < mtry) features.add(Math.floor(rng() * this.inputs));
+          const m = rows.length;
+          const cumSum = new Float64Array((m + 1) * outputs);
+          const cumSq = new Float64Array((m + 1) * outputs);
           for (const f of features) {
-            const vals = rows.map((r) => X[r]![f]!).sort((a, b) => a - b);
-            const tried = new Set<number>();
-            for (let k = 1; k <= this.options.thresholdsPerFeature; k++) {
-              const th = vals[Math.floor((k * vals.length) / (this.options.thresholdsPerFeature + 1))]!;
-              if (tried.has(th) || th === vals[vals.length - 1]) continue;
-              tried.add(th);
-              const sumL = new Array<number>(outputs).fill(0);
-              const sqL = new Array<number>(outputs).fill(0);
-              const sumR = new Array<number>(outputs).fill(0);
-              const sqR = new Array<number>(outputs).fill(0);
-              let nl = 0;
-              for (const r of rows) {
-                const left = X[r]![f]! <= th;
-                if (left) nl++;
-                for (let o = 0; o < outputs; o++) {
-                  const v = Y[r]![o]!;
-                  if (left) {
-                    sumL[o]! += v;
-                    sqL[o]! += v * v;
-                  } else {
-                    sumR[o]! += v;
-                    sqR[o]! += v * v;
-                  }
-                }
+            // Sort the node's rows by this feature once; prefix sums make every split O(outputs).
+            const sorted = [...rows].sort((a, b) => X[a]![f]! - X[b]![f]!);
+            for (let k = 0; k < m; k++) {
+              const yr = Y[sorted[k]!]!;
+              for (let o = 0; o < outputs; o++) {
+                const v = yr[o]!;
+                cumSum[(k + 1) * outputs + o] = cumSum[k * outputs + o]! + v;
+                cumSq[(k + 1) * outputs + o] = cumSq[k * outputs + o]! + v * v;
               }
-              const nr = rows.length - nl;
+            }
+            let lastTh = Number.NaN;
+            for (let q = 1; q <= this.options.thresholdsPerFeature; q++) {
+              let nl = Math.floor((q * m) / (this.options.thresholdsPerFeature + 1));
+              const th = X[sorted[Math.max(0, nl - 1)]!]![f]!;
+              // Move the cut past ties so that "<= th" is exactly the left side.
+              while (nl < m && X[sorted[nl]!]![f]! <= th) nl++;
+              if (th === lastTh || nl >= m) continue;
+              lastTh = th;
+              const nr = m - nl;
               if (nl < this.options.minLeaf || nr < this.options.minLeaf) continue;
               let sse = 0;
-              for (let o = 0; o < outputs; o++) sse += sqL[o]! - sumL[o]! ** 2 / nl + sqR[o]! - sumR[o]! ** 2 / nr;
+              for (let o = 0; o < outputs; o++) {
+                const sl = cumSum[nl * outputs + o]!;
+                const ql = cumSq[nl * outputs + o]!;
+                const sr = cumSum[m * outputs + o]! - sl;
+                const qr = cumSq[m * outputs + o]! - ql;
+                sse += ql - (sl * sl) / nl + qr - (sr * sr) / nr;
+              }
               const gain = parentSse - sse;
               if (gain > best.gain) best = { gain, feature: f, threshold: th };
             }

@@ -1,0 +1,98 @@
+import type { Command } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { ValidationError } from '../../domain/index.js';
+import {
+  detectorSpec,
+  EVAL_MODEL_NAMES,
+  evaluateNab,
+  evaluateSkab,
+  isEvalModelName,
+  loadNab,
+  loadSkab,
+  nabMarkdown,
+  skabMarkdown,
+  summariseForJson,
+  writeNabReport,
+  writeSkabReport,
+  type EvalModelName,
+  type NabModelResult,
+  type SkabModelResult,
+} from '../../eval/index.js';
+import { PRESET_NAMES, type PresetName } from '../../model/index.js';
+import { intOption, printResult } from '../shared-options.js';
+
+interface EvaluateOptions {
+  dataset: string;
+  data?: string;
+  labels?: string;
+  models: string;
+  out: string;
+  json?: boolean;
+  seed: number;
+  window?: number;
+  lstmPreset: string;
+  lstmEpochs?: number;
+  progress: boolean;
+}
+
+function parseModels(list: string): EvalModelName[] {
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = names.filter((n) => !isEvalModelName(n));
+  if (bad.length || names.length === 0) throw new ValidationError('PW_ERR_VALIDATION_OPTION', `--models: unknown model(s) ${bad.join(', ') || '(none)'}; expected a comma list of ${EVAL_MODEL_NAMES.join(', ')}`);
+  return names as EvalModelName[];
+}
+
+export function registerEvaluateCommand(program: Command): void {
+  program
+    .command('evaluate')
+    .description('evaluate detectors on a benchmark (SKAB protocol, NAB protocol) and write JSON, markdown and SVG plots')
+    .requiredOption('--dataset <name>', 'skab | nab | simulated')
+    .option('--data <dir>', 'dataset folder (SKAB: the folder with valve1/, valve2/, other/; NAB: the data folder)')
+    .option('--labels <file>', 'NAB label windows JSON ({"file.csv": [[start, end], ...]})')
+    .option('--models <list>', `comma list of ${EVAL_MODEL_NAMES.join(', ')}`, 'pca,rf,svm,mlp')
+    .option('--out <dir>', 'output folder for report.json, report.md and plots', 'eval-report')
+    .option('--json', 'print the JSON summary instead of the markdown tables')
+    .option('--seed <n>', 'seed of every model', intOption('--seed'), 42)
+    .option('--window <n>', 'rows per window for the windowed models (default 10)', intOption('--window'))
+    .option('--lstm-preset <name>', `LSTM preset: ${PRESET_NAMES.join(', ')}`, 'tiny')
+    .option('--lstm-epochs <n>', "override the LSTM preset's epochs", intOption('--lstm-epochs'))
+    .option('--no-progress', 'no progress bar on stderr')
+    .action(async (opts: EvaluateOptions) => {
+      const models = parseModels(opts.models);
+      if (!(PRESET_NAMES as readonly string[]).includes(opts.lstmPreset)) throw new ValidationError('PW_ERR_VALIDATION_OPTION', `--lstm-preset must be one of ${PRESET_NAMES.join(', ')}, got "${opts.lstmPreset}"`);
+      if (opts.dataset === 'simulated') throw new ValidationError('PW_ERR_VALIDATION_OPTION', '--dataset simulated is not available yet (it needs the simulator history export); use skab or nab');
+      if (opts.dataset !== 'skab' && opts.dataset !== 'nab') throw new ValidationError('PW_ERR_VALIDATION_OPTION', `--dataset must be skab, nab or simulated, got "${opts.dataset}"`);
+      if (!opts.data) throw new ValidationError('PW_ERR_VALIDATION_OPTION', `--data <dir> is required for --dataset ${opts.dataset}`);
+      const bar = opts.progress && process.stderr.isTTY !== undefined ? new SingleBar({ format: '{model} [{bar}] {value}/{total} files | {file} | ETA {eta_formatted}', stream: process.stderr }, Presets.shades_classic) : null;
+      const specOptions = { seed: opts.seed, lstmPreset: opts.lstmPreset as PresetName, ...(opts.window ? { windowSize: opts.window } : {}), ...(opts.lstmEpochs ? { lstmEpochs: opts.lstmEpochs } : {}) };
+      if (opts.dataset === 'skab') {
+        const files = await loadSkab(opts.data);
+        const results: SkabModelResult[] = [];
+        for (const m of models) {
+          const spec = detectorSpec(m, specOptions);
+          bar?.start(files.length, 0, { model: spec.name, file: '' });
+          results.push(await evaluateSkab(files, spec, { onProgress: (done, _t, file) => bar?.update(done, { model: spec.name, file }) }));
+          bar?.stop();
+        }
+        const notes = [
+          'Thresholds: SKAB notebooks\' rule, fixed before any test row is seen: 3/2 x the 0.99 quantile of the in-sample training scores; scores are EWMA-smoothed (alpha 0.1).',
+          `Windows of ${opts.window ?? 10} rows (PCA uses single rows, as SKAB's T2+Q). Seed ${opts.seed}. LSTM preset ${opts.lstmPreset}.`,
+          'other/2.csv has its anomaly inside the training rows (SOURCE.md); it is kept, as SKAB does.',
+        ];
+        const written = await writeSkabReport(opts.out, results, { notes, meta: { data: opts.data, models } });
+        printResult(!!opts.json, { dataset: 'skab', models: results.map(summariseForJson), written }, () => `${skabMarkdown(results, notes)}\nwritten: ${written.join(', ')}`);
+        return;
+      }
+      if (!opts.labels) throw new ValidationError('PW_ERR_VALIDATION_OPTION', '--labels <windows.json> is required for --dataset nab');
+      const files = await loadNab(opts.data, opts.labels);
+      const results: NabModelResult[] = [];
+      for (const m of models) {
+        const spec = detectorSpec(m, specOptions);
+        bar?.start(files.length, 0, { model: spec.name, file: '' });
+        results.push(await evaluateNab(files, spec, { onProgress: (done, _t, file) => bar?.update(done, { model: spec.name, file }) }));
+        bar?.stop();
+      }
+      const written = await writeNabReport(opts.out, results);
+      printResult(!!opts.json, { dataset: 'nab', models: results.map((r) => ({ name: r.name, scores: r.scores, rocAuc: r.roc.auc, prAuc: r.pr.auc })), written }, () => `${nabMarkdown(results)}\nwritten: ${written.join(', ')}`);
+    });
+}
