@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { AppError } from '../domain/index.js';
 import { registerConfigCommand } from './commands/config.js';
 import { registerStartCommand } from './commands/start.js';
+import { registerEvaluateCommand } from './commands/evaluate.js';
 
 /**
  * The `plantwatch` command. The only place that reads argv or exits (STYLE 1).
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerStartCommand(program);
   registerConfigCommand(program);
+  registerEvaluateCommand(program);
   return program;
 }
 
