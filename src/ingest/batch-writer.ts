@@ -10,6 +10,7 @@ export const DEFAULT_RETRY_BASE_MS = 100;
 export const DEFAULT_RETRY_MAX_MS = 5_000;
 export const DEFAULT_SPLIT_AFTER_FAILURES = 3;
 export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+export const DEFAULT_EAGER_FLUSH = true;
 
 export interface BatchWriterOptions {
   /** Where batches go; `writeTelemetry` runs one transaction per call. */
@@ -25,6 +26,13 @@ export interface BatchWriterOptions {
   retryBaseMs?: number;
   /** Default DEFAULT_RETRY_MAX_MS. */
   retryMaxMs?: number;
+  /**
+   * Group commit: flush as soon as the event loop has taken in what arrived (setImmediate) instead
+   * of waiting for `flushIntervalMs`, so batches form from whatever accumulates while the previous
+   * one is written. Publishers wait for their PUBACK, so waiting for the timer would only add idle
+   * time. `flushIntervalMs` stays the upper bound either way. Default DEFAULT_EAGER_FLUSH.
+   */
+  eagerFlush?: boolean;
   /** After this many failed attempts a batch is written row by row, so one poison row cannot block the stream. Default DEFAULT_SPLIT_AFTER_FAILURES. */
   splitAfterFailures?: number;
 }
@@ -69,8 +77,9 @@ interface Pending {
 }
 
 /**
- * Buffers accepted readings and dead letters and writes them in batches: every `flushIntervalMs`,
- * or as soon as `batchSize` readings wait. `write()` resolves only after the item's batch is
+ * Buffers accepted readings and dead letters and writes them in batches of at most `batchSize`:
+ * by default as soon as the event loop has taken in what arrived (group commit, see `eagerFlush`),
+ * otherwise every `flushIntervalMs`; a full batch is written at once. `write()` resolves only after the item's batch is
  * committed, which is what lets MQTT acknowledge a reading only once it is durable.
  * A failing write is logged and retried with backoff; it never throws out of the writer.
  */
@@ -79,6 +88,7 @@ export class BatchWriter {
   private queuedReadings = 0;
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private flushing: Promise<void> | undefined;
   private stopped = false;
   private abandoned = false;
@@ -103,8 +113,19 @@ export class BatchWriter {
       this.queue.push({ item, resolve, reject });
       if (item.telemetry) this.queuedReadings++;
       if (this.queuedReadings >= this.options.batchSize) this.kick();
-      else if (!this.timer && !this.flushing) this.timer = setTimeout(() => this.kick(), this.options.flushIntervalMs);
+      else if (!this.flushing) this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.options.eagerFlush ?? DEFAULT_EAGER_FLUSH) {
+      this.immediate ??= setImmediate(() => {
+        this.immediate = undefined;
+        this.kick();
+      });
+    } else {
+      this.timer ??= setTimeout(() => this.kick(), this.options.flushIntervalMs);
+    }
   }
 
   /** True while more readings wait than `maxQueueRows`: callers that can, should wait. */
@@ -145,6 +166,8 @@ export class BatchWriter {
       clearTimeout(guard);
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
+      if (this.immediate) clearImmediate(this.immediate);
+      this.immediate = undefined;
     }
   }
 
@@ -153,12 +176,16 @@ export class BatchWriter {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    if (this.immediate) {
+      clearImmediate(this.immediate);
+      this.immediate = undefined;
+    }
     if (this.flushing || this.queue.length === 0) return;
     this.flushing = this.flushLoop().finally(() => {
       this.flushing = undefined;
       if (this.queue.length > 0) {
         if (this.queuedReadings >= this.options.batchSize || this.stopped) this.kick();
-        else this.timer = setTimeout(() => this.kick(), this.options.flushIntervalMs);
+        else this.schedule();
       }
     });
   }
