@@ -3,6 +3,8 @@ import { AppError } from '../domain/index.js';
 import { registerConfigCommand } from './commands/config.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerEvaluateCommand } from './commands/evaluate.js';
+import { registerSimulateCommand } from './commands/simulate.js';
+import { registerImportCommand } from './commands/import.js';
 
 /**
  * The `plantwatch` command. The only place that reads argv or exits (STYLE 1).
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
   registerStartCommand(program);
   registerConfigCommand(program);
   registerEvaluateCommand(program);
+  registerSimulateCommand(program);
+  registerImportCommand(program);
   return program;
 }
 
