@@ -14,7 +14,7 @@ export function encodeScaled(value: number, scale: number): number | undefined {
   const k = Math.round(value * scale);
   // Division by an integer scale is correctly rounded, so k / scale is exactly the double a decimal
   // literal with that many places parses to: the check holds for every quantised device value.
-  return k / scale === value && !Object.is(value, -0) ? k : undefined;
+  return k / scale === value && (value !== 0 || 1 / value > 0) ? k : undefined;
 }
 
 /** Inverse of {@link encodeScaled}. */

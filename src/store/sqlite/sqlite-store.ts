@@ -90,6 +90,58 @@ function decodedSql(sensor: SensorKind): string {
 
 type Row = unknown[];
 
+/** The hand-written order RowEncoder reads; checked against SENSOR_COLUMNS at load. */
+const ENCODER_ORDER = ['temperature', 'humidity', 'vibration', 'speed', 'current', 'gas', 'coolant_pressure', 'supply_voltage'] as const;
+const ENCODER_MATCHES = ENCODER_ORDER.length === N_SENSORS && ENCODER_ORDER.every((k, i) => SENSOR_COLUMNS[i] === k);
+
+/**
+ * Fills the parameters of one telemetry INSERT: [mid, ts, seq, mask, raw_mask, ...8 values].
+ * The bulk path runs this 11.5 million times for a week of the default plant, so it reads each
+ * sensor by name (monomorphic property loads) instead of looping over kinds (megamorphic keyed
+ * loads), about twice as fast. A new sensor kind falls back to the generic loop.
+ */
+class RowEncoder {
+  readonly params: unknown[] = new Array(5 + N_SENSORS).fill(null);
+  private mask = 0;
+  private rawMask = 0;
+
+  encode(values: Telemetry['values']): void {
+    this.mask = 0;
+    this.rawMask = 0;
+    if (ENCODER_MATCHES) {
+      this.put(0, values.temperature, SCALES[0]!);
+      this.put(1, values.humidity, SCALES[1]!);
+      this.put(2, values.vibration, SCALES[2]!);
+      this.put(3, values.speed, SCALES[3]!);
+      this.put(4, values.current, SCALES[4]!);
+      this.put(5, values.gas, SCALES[5]!);
+      this.put(6, values.coolant_pressure, SCALES[6]!);
+      this.put(7, values.supply_voltage, SCALES[7]!);
+    } else {
+      for (let i = 0; i < N_SENSORS; i++) this.put(i, values[SENSOR_COLUMNS[i]!], SCALES[i]!);
+    }
+    this.params[3] = this.mask;
+    this.params[4] = this.rawMask;
+  }
+
+  private put(i: number, v: number | null | undefined, scale: number): void {
+    if (v === undefined) {
+      this.params[5 + i] = null;
+      return;
+    }
+    this.mask |= 1 << i;
+    if (v === null) {
+      this.params[5 + i] = null;
+      return;
+    }
+    const k = encodeScaled(v, scale);
+    if (k === undefined) {
+      this.rawMask |= 1 << i;
+      this.params[5 + i] = v;
+    } else this.params[5 + i] = k;
+  }
+}
+
 /**
  * The embedded default store: one SQLite file in WAL mode with synchronous=NORMAL, so a committed
  * batch survives a killed process (SQLite docs, "WAL mode": commits are durable against
@@ -365,37 +417,19 @@ export class SqliteStore implements Store {
       batch.forEach(assertTelemetryRow);
       this.resolveMids(batch);
       const duplicates: Telemetry[] = [];
-      const params: unknown[] = new Array(5 + N_SENSORS);
       const mids = this.mids;
       const insert = s.insertTelemetry;
+      const encoder = new RowEncoder();
+      const params = encoder.params;
       let inserted = 0;
       let minTsMs = Number.POSITIVE_INFINITY;
       this.db.transaction(() => {
         for (let r = 0; r < batch.length; r++) {
           const row = batch[r]!;
-          const values = row.values as Record<string, number | null | undefined>;
-          let mask = 0;
-          let rawMask = 0;
-          for (let i = 0; i < N_SENSORS; i++) {
-            const v = values[SENSOR_COLUMNS[i]!];
-            let stored: number | null = null;
-            if (v !== undefined) {
-              mask |= BITS[i]!;
-              if (v !== null) {
-                const enc = encodeScaled(v, SCALES[i]!);
-                if (enc === undefined) {
-                  rawMask |= BITS[i]!;
-                  stored = v;
-                } else stored = enc;
-              }
-            }
-            params[5 + i] = stored;
-          }
+          encoder.encode(row.values);
           params[0] = mids.get(row.machineId);
           params[1] = row.tsMs;
           params[2] = row.seq ?? null;
-          params[3] = mask;
-          params[4] = rawMask;
           if (insert.run(params).changes === 0) duplicates.push(row);
           else {
             inserted++;
