@@ -72,15 +72,23 @@ export const rulesFileSchema = z
     version: z.literal(1),
     rules: z.array(ruleSchema),
   })
-  .strict()
-  .superRefine((file, ctx) => {
-    const seen = new Map<string, number>();
-    file.rules.forEach((r, i) => {
-      const first = seen.get(r.id);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id "${r.id}" (first used by rules[${first}])` });
-      else seen.set(r.id, i);
-    });
+  .strict();
+
+/** Duplicate ids, checked on the raw input so they are reported together with every other problem. */
+function duplicateIds(input: unknown): RuleIssue[] {
+  const rules = (input as { rules?: unknown })?.rules;
+  if (!Array.isArray(rules)) return [];
+  const seen = new Map<string, number>();
+  const out: RuleIssue[] = [];
+  rules.forEach((r: unknown, i) => {
+    const id = (r as { id?: unknown })?.id;
+    if (typeof id !== 'string') return;
+    const first = seen.get(id);
+    if (first !== undefined) out.push({ ruleIndex: i, field: 'id', problem: `duplicate rule id "${id}" (first used by rules[${first}])` });
+    else seen.set(id, i);
   });
+  return out;
+}
 
 export type RulesFile = z.output<typeof rulesFileSchema>;
 export type Rule = z.output<typeof ruleSchema>;
@@ -108,15 +116,17 @@ function fieldPath(path: readonly PropertyKey[]): string {
  */
 export function parseRules(input: unknown, source = 'rules'): RulesFile {
   const result = rulesFileSchema.safeParse(input);
-  if (result.success) return result.data;
+  const dups = duplicateIds(input);
+  if (result.success && dups.length === 0) return result.data;
   const raw = input as { rules?: Array<{ id?: unknown }> } | undefined;
-  const issues: RuleIssue[] = result.error.issues.map((iss) => {
+  const schemaIssues: RuleIssue[] = (result.error?.issues ?? []).map((iss) => {
     const path = iss.path;
     if (path[0] === 'rules' && typeof path[1] === 'number') {
       return { ruleIndex: path[1], field: fieldPath(path.slice(2)) || '(rule)', problem: iss.message };
     }
     return { ruleIndex: null, field: fieldPath(path) || '(file)', problem: iss.message };
   });
+  const issues = [...schemaIssues, ...dups];
   const lines = issues.map((i) => {
     if (i.ruleIndex === null) return `${i.field}: ${i.problem}`;
     const id = raw?.rules?.[i.ruleIndex]?.id;
