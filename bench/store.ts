@@ -161,7 +161,10 @@ async function live(store: Store, name: string, a: Args, rowsWanted: number): Pr
     // Time-major: every machine's reading for a tick, then the next tick.
     while (batch.length < a.liveBatch) {
       batch.push(makeReading(machine, tick));
-      if (++machine === a.liveMachines) (machine = 0), tick++;
+      if (++machine === a.liveMachines) {
+        machine = 0;
+        tick++;
+      }
     }
     const w = performance.now();
     const c0 = process.cpuUsage();

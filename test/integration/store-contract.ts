@@ -184,6 +184,25 @@ export function defineStoreContract(name: string, harness: StoreHarness): void {
       expect(again).toEqual({ rawDeleted: 0, minuteDeleted: 0, hourDeleted: 0 });
     });
 
+    it('misses nothing written while a roll-up runs', async () => {
+      const store = await fresh();
+      await store.writeTelemetry(Array.from({ length: 288 }, (_, k) => reading('m-1', T0 + k * 10 * MIN, { temperature: 1 })));
+      const rolling = store.rollUp(T0 + 2 * DAY);
+      // Late readings (an hour long rolled up, or about to be) and one past the roll-up, while it runs.
+      const writing = store.writeTelemetry([
+        reading('m-1', T0 + 5 * MIN, { temperature: 3 }),
+        reading('m-1', T0 + DAY + 5 * MIN, { temperature: 3 }),
+        reading('m-1', T0 + 2 * DAY + 5 * MIN, { temperature: 3 }),
+      ]);
+      await Promise.all([rolling, writing]);
+      await store.rollUp(T0 + 2 * DAY);
+      const hours = await store.queryRollup({ machineId: 'm-1', sensor: 'temperature', resolution: '1h', fromMs: T0, toMs: T0 + 3 * DAY });
+      expect(hours).toHaveLength(48);
+      expect(hours[0]).toEqual({ tsMs: T0, count: 7, min: 1, max: 3, mean: 9 / 7 });
+      expect(hours[24]).toEqual({ tsMs: T0 + DAY, count: 7, min: 1, max: 3, mean: 9 / 7 });
+      expect(hours.filter((h) => h.count === 6)).toHaveLength(46);
+    });
+
     it('stores fault labels, replaces them by id and finds them by machine and overlap', async () => {
       const store = await fresh();
       const labels: FaultLabel[] = [

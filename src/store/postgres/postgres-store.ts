@@ -93,7 +93,13 @@ function makeTypes(): pg.CustomTypesConfig {
 const rollupCols = SENSOR_COLUMNS.map((s) => `${s}_n, ${s}_min, ${s}_max, ${s}_sum`).join(', ');
 const rollupUpdate = SENSOR_COLUMNS.flatMap((s) => [`${s}_n`, `${s}_min`, `${s}_max`, `${s}_sum`].map((c) => `${c} = EXCLUDED.${c}`)).join(', ');
 const SQL = {
-  insertTelemetry: `WITH ins AS (
+  // The FOR SHARE lock on the roll-up state orders each batch against a running roll-up (which
+  // takes FOR UPDATE) without making batches wait for each other: either the roll-up starts after
+  // the batch commits and sees its rows, or the batch sees the roll-up's new watermark and marks
+  // its late rows dirty. Without it a batch could commit unseen just behind the watermark.
+  insertTelemetry: `WITH state AS (
+      SELECT watermark_ms FROM rollup_state WHERE resolution = '1m' FOR SHARE
+    ), ins AS (
       INSERT INTO telemetry (mid, ts_ms, seq, mask, ${SENSOR_COLUMNS.join(', ')})
       SELECT * FROM unnest($1::int4[], $2::int8[], $3::int8[], $4::int2[], ${SENSOR_COLUMNS.map((_, i) => `$${i + 5}::float8[]`).join(', ')})
       ON CONFLICT (mid, ts_ms) DO NOTHING
@@ -101,8 +107,8 @@ const SQL = {
     ), late AS (
       -- Late data below the roll-up watermark: remember where roll-ups must be recomputed.
       UPDATE rollup_state SET dirty_from_ms = LEAST(COALESCE(dirty_from_ms, m.t), m.t)
-      FROM (SELECT MIN(ts_ms) AS t FROM ins) m
-      WHERE resolution = '1m' AND m.t IS NOT NULL AND watermark_ms > m.t
+      FROM (SELECT MIN(ts_ms) AS t FROM ins) m, state
+      WHERE resolution = '1m' AND m.t IS NOT NULL AND state.watermark_ms > m.t
     )
     SELECT mid, ts_ms FROM ins`,
   rollupMinute: `INSERT INTO rollup_1m (mid, bucket_ms, ${rollupCols})

@@ -13,7 +13,7 @@ import {
   type Telemetry,
 } from '../../domain/index.js';
 import { createLogger, type Logger } from '../../logging/index.js';
-import { HOUR_MS, MINUTE_MS, SENSOR_BITS, SENSOR_COLUMNS, SENSOR_SCALES, sqlBucketStart } from '../columns.js';
+import { bucketStart, HOUR_MS, MINUTE_MS, SENSOR_BITS, SENSOR_COLUMNS, SENSOR_SCALES, sqlBucketStart } from '../columns.js';
 import { SQLITE_MIGRATIONS } from '../migrations/sqlite.js';
 import { planRetention, planRollup, type RollupState } from '../rollup-plan.js';
 import type {
@@ -33,6 +33,8 @@ import { encodeScaled } from '../value-codec.js';
 
 /** Default wait for another connection's write lock before giving up with PW_ERR_STORE_BUSY. */
 export const DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 5000;
+/** Longest stretch of time one roll-up transaction covers (see rollUpInSteps). */
+export const ROLLUP_STEP_MS = HOUR_MS;
 /** Page cache of a normal connection (KiB). */
 export const DEFAULT_SQLITE_CACHE_KIB = 64 * 1024;
 /** Page cache while bulk loading (KiB): big enough to keep the B-tree's right edge and interior pages hot. */
@@ -155,6 +157,7 @@ export class SqliteStore implements Store {
   private readonly bulkLoad: boolean;
   private readonly mids = new Map<string, number>();
   private closed = false;
+  private maintenance: Promise<unknown> = Promise.resolve();
   private prepared: ReturnType<SqliteStore['prepareAll']> | undefined;
 
   private constructor(db: Database.Database, options: SqliteStoreOptions, log: Logger) {
@@ -276,6 +279,10 @@ export class SqliteStore implements Store {
         "UPDATE rollup_state SET dirty_from_ms = MIN(COALESCE(dirty_from_ms, @ts), @ts) WHERE resolution = '1m' AND watermark_ms IS NOT NULL AND watermark_ms > @ts",
       ),
       writeState: db.prepare('UPDATE rollup_state SET watermark_ms = ?, dirty_from_ms = NULL WHERE resolution = ?'),
+      lowerWatermarks: db.prepare(
+        "UPDATE rollup_state SET watermark_ms = MIN(watermark_ms, CASE resolution WHEN '1m' THEN @m ELSE @h END) WHERE watermark_ms IS NOT NULL",
+      ),
+      earliestTs: db.prepare('SELECT MIN((SELECT ts_ms FROM telemetry t WHERE t.mid = k.mid ORDER BY ts_ms LIMIT 1)) FROM machine_keys k').pluck(),
       raiseHorizon: db.prepare('UPDATE rollup_state SET horizon_ms = MAX(COALESCE(horizon_ms, @ts), @ts) WHERE resolution = @res'),
       rollupMinute: db.prepare(
         `INSERT OR REPLACE INTO rollup_1m (mid, bucket_ms, ${rollupCols})
@@ -513,30 +520,78 @@ export class SqliteStore implements Store {
     this.log.debug({ untilMs, machines: mids.length, minuteRows, hourRows, ms: Math.round(performance.now() - started) }, 'rolled up');
   }
 
+  /** Runs roll-up and retention one at a time: their steps interleave with writes, never with each other. */
+  private exclusive<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    const run = this.maintenance.then(async () => {
+      try {
+        void this.s;
+        return await fn();
+      } catch (err) {
+        throw toStoreError(err, action, this.file);
+      }
+    });
+    this.maintenance = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Rolls up in steps of at most {@link ROLLUP_STEP_MS}, each a complete `rollUp(step)` in its own
+   * transaction, yielding to the event loop between steps: better-sqlite3 is synchronous, and a
+   * week of history in one transaction would stall ingestion for seconds. Late data is handled
+   * by lowering the watermarks to it first, so it is recomputed in steps too.
+   */
+  private async rollUpInSteps(untilMs: number): Promise<void> {
+    const s = this.s;
+    const startedMs = performance.now();
+    let { minute } = this.readStates();
+    if (minute.dirtyFromMs !== null && minute.watermarkMs !== null && minute.dirtyFromMs < minute.watermarkMs) {
+      s.lowerWatermarks.run({ m: bucketStart(minute.dirtyFromMs, MINUTE_MS), h: bucketStart(minute.dirtyFromMs, HOUR_MS) });
+      minute = this.readStates().minute;
+    }
+    const first = minute.watermarkMs ?? (s.earliestTs.get() as number | null);
+    let steps = 0;
+    if (first !== null) {
+      for (let step = bucketStart(first, HOUR_MS) + ROLLUP_STEP_MS; step < untilMs; step += ROLLUP_STEP_MS) {
+        this.db.transaction(() => this.rollUpSync(step))();
+        steps++;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        void this.s;
+      }
+    }
+    this.db.transaction(() => this.rollUpSync(untilMs))();
+    if (steps > 0) this.log.info({ untilMs, steps: steps + 1, ms: Math.round(performance.now() - startedMs) }, 'rolled up a backlog');
+  }
+
   rollUp(untilMs: number): Promise<void> {
-    return this.guard('rolling up', () => {
+    return this.exclusive('rolling up', async () => {
       checkUntil(untilMs);
-      this.db.transaction(() => this.rollUpSync(untilMs))();
+      await this.rollUpInSteps(untilMs);
     });
   }
 
   applyRetention(policy: RetentionPolicy): Promise<RetentionResult> {
-    return this.guard('applying retention', () => {
+    return this.exclusive('applying retention', async () => {
       const s = this.s;
       const plan = planRetention(policy);
-      return this.db.transaction(() => {
-        this.rollUpSync(plan.rollUpUntilMs);
-        const result: RetentionResult = { rawDeleted: 0, minuteDeleted: 0, hourDeleted: 0 };
-        for (const mid of s.allMids.all() as number[]) {
+      await this.rollUpInSteps(plan.rollUpUntilMs);
+      // Horizons first: were the process to die half-way, no roll-up would rebuild a bucket from part of its rows.
+      this.db.transaction(() => {
+        s.raiseHorizon.run({ ts: plan.rawCutMs, res: '1m' });
+        s.raiseHorizon.run({ ts: plan.minuteCutMs, res: '1h' });
+      })();
+      const result: RetentionResult = { rawDeleted: 0, minuteDeleted: 0, hourDeleted: 0 };
+      // One machine per transaction, yielding in between, for the same reason as roll-ups.
+      for (const mid of s.allMids.all() as number[]) {
+        this.db.transaction(() => {
           result.rawDeleted += s.deleteRaw.run(mid, plan.rawCutMs).changes;
           result.minuteDeleted += s.deleteMinute.run(mid, plan.minuteCutMs).changes;
           result.hourDeleted += s.deleteHour.run(mid, plan.hourCutMs).changes;
-        }
-        s.raiseHorizon.run({ ts: plan.rawCutMs, res: '1m' });
-        s.raiseHorizon.run({ ts: plan.minuteCutMs, res: '1h' });
-        this.log.info({ ...result, rawCutMs: plan.rawCutMs }, 'retention applied');
-        return result;
-      })();
+        })();
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        void this.s;
+      }
+      this.log.info({ ...result, rawCutMs: plan.rawCutMs }, 'retention applied');
+      return result;
     });
   }
 
