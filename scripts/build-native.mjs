@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the optional native LSTM engine (native/) with node-gyp during `npm install`.
-// Never fails the install: when no C++ toolchain (or no OpenMP) is there, it prints one warning
+// Never fails the install: when no C++ toolchain is there, it prints one warning
 // line and the product runs on the portable engine. `--strict` exits 1 on failure (CI).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -40,16 +40,8 @@ function main() {
   if (!gyp) return { ok: false, why: 'node-gyp not found' };
   const dir = nodeDir();
   const common = dir ? [`--nodedir=${dir}`] : [];
-  let log = '';
-  for (const openmp of ['true', 'false']) {
-    const conf = run(gyp, ['configure', ...common, '--', `-Dopenmp=${openmp}`]);
-    log += conf.out;
-    if (!conf.ok) continue;
-    const build = run(gyp, ['build', ...common]);
-    log += build.out;
-    if (build.ok) return { ok: true, openmp, log };
-  }
-  return { ok: false, why: 'node-gyp failed', log };
+  const r = run(gyp, ['rebuild', ...common]);
+  return r.ok ? { ok: true, log: r.out } : { ok: false, why: 'node-gyp failed', log: r.out };
 }
 
 const res = main();
@@ -60,7 +52,7 @@ try {
   // The log is a convenience; a read-only tree must not fail the install.
 }
 if (res.ok) {
-  process.stdout.write(`plantwatch: native LSTM engine built${res.openmp === 'true' ? '' : ' (single-threaded: no OpenMP)'}\n`);
+  process.stdout.write('plantwatch: native LSTM engine built\n');
 } else {
   process.stderr.write(`plantwatch: WARNING native LSTM engine not built (${res.why}; see native/build/build.log); the portable engine will be used\n`);
   if (strict) process.exit(1);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 #include "kernels.h"
 #include "lstm.h"
@@ -86,11 +87,8 @@ napi_value Simd(napi_env env, napi_callback_info) {
 
 napi_value MaxThreads(napi_env env, napi_callback_info) {
   napi_value r;
-#ifdef _OPENMP
-  napi_create_int32(env, 64, &r);
-#else
-  napi_create_int32(env, 1, &r);
-#endif
+  const unsigned n = std::thread::hardware_concurrency();
+  napi_create_int32(env, n == 0 ? 1 : (int)n, &r);
   return r;
 }
 

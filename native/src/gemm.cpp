@@ -20,28 +20,50 @@ static float* grow(float*& p, size_t& cap, size_t n) {
 
 PackedB::~PackedB() { std::free(data); }
 
+static void pack_strip(float* d, int K, int NR, const float* B, int ldb, bool tB, int n0, int nn) {
+  for (int k = 0; k < K; k++, d += NR) {
+    int j = 0;
+    if (!tB) {
+      const float* src = B + (long)k * ldb + n0;
+      for (; j < nn; j++) d[j] = src[j];
+    } else {
+      for (; j < nn; j++) d[j] = B[(long)(n0 + j) * ldb + k];
+    }
+    for (; j < NR; j++) d[j] = 0.0f;
+  }
+}
+
 void pack_b(PackedB& dst, int N, int K, const float* B, int ldb, bool tB) {
   const int NR = kernels().NR;
   const int strips = (N + NR - 1) / NR;
   grow(dst.data, dst.cap, (size_t)strips * K * NR);
   dst.K = K;
-  dst.N = N;
+  dst.stripCol.resize(strips);
+  dst.stripWidth.resize(strips);
   for (int s = 0; s < strips; s++) {
-    float* d = dst.data + (size_t)s * K * NR;
     const int n0 = s * NR, nn = N - n0 < NR ? N - n0 : NR;
-    for (int k = 0; k < K; k++, d += NR) {
-      if (!tB) {
-        const float* src = B + (long)k * ldb + n0;
-        int j = 0;
-        for (; j < nn; j++) d[j] = src[j];
-        for (; j < NR; j++) d[j] = 0.0f;
-      } else {
-        int j = 0;
-        for (; j < nn; j++) d[j] = B[(long)(n0 + j) * ldb + k];
-        for (; j < NR; j++) d[j] = 0.0f;
-      }
-    }
+    dst.stripCol[s] = n0;
+    dst.stripWidth[s] = nn;
+    pack_strip(dst.data + (size_t)s * K * NR, K, NR, B, ldb, tB, n0, nn);
   }
+}
+
+void pack_b_ranges(PackedB& dst, int K, const float* B, int ldb, const int* starts, int count, int width) {
+  const int NR = kernels().NR;
+  const int per = (width + NR - 1) / NR;
+  const int strips = per * count;
+  grow(dst.data, dst.cap, (size_t)(strips > 0 ? strips : 1) * K * NR);
+  dst.K = K;
+  dst.stripCol.resize(strips);
+  dst.stripWidth.resize(strips);
+  int s = 0;
+  for (int r = 0; r < count; r++)
+    for (int q = 0; q < per; q++, s++) {
+      const int n0 = starts[r] + q * NR, nn = width - q * NR < NR ? width - q * NR : NR;
+      dst.stripCol[s] = n0;
+      dst.stripWidth[s] = nn;
+      pack_strip(dst.data + (size_t)s * K * NR, K, NR, B, ldb, false, n0, nn);
+    }
 }
 
 static void pack_a(float* dst, const float* A, int lda, bool tA, int m0, int mc, int k0, int kc, int MR) {
@@ -67,18 +89,19 @@ static void pack_a(float* dst, const float* A, int lda, bool tA, int m0, int mc,
 
 void gemm_packed(int M, const float* A, int lda, bool tA, const PackedB& B, float* C, int ldc, bool accum) {
   const Kernels& kn = kernels();
-  const int MR = kn.MR, NR = kn.NR, N = B.N, K = B.K;
-  if (M <= 0 || N <= 0) return;
+  const int MR = kn.MR, NR = kn.NR, K = B.K;
+  const int strips = (int)B.stripCol.size();
+  if (M <= 0 || strips == 0) return;
   if (K == 0) {
     if (!accum)
-      for (int m = 0; m < M; m++) std::memset(C + (long)m * ldc, 0, sizeof(float) * N);
+      for (int m = 0; m < M; m++)
+        for (int s = 0; s < strips; s++) std::memset(C + (long)m * ldc + B.stripCol[s], 0, sizeof(float) * B.stripWidth[s]);
     return;
   }
   static thread_local float* abuf = nullptr;
   static thread_local size_t acap = 0;
   const int MC = (MCMAX / MR) * MR;
   grow(abuf, acap, (size_t)MC * KC);
-  const int strips = (N + NR - 1) / NR;
   for (int k0 = 0; k0 < K; k0 += KC) {
     const int kc = K - k0 < KC ? K - k0 : KC;
     const bool acc = accum || k0 > 0;
@@ -87,10 +110,11 @@ void gemm_packed(int M, const float* A, int lda, bool tA, const PackedB& B, floa
       pack_a(abuf, A, lda, tA, m0, mc, k0, kc, MR);
       for (int s = 0; s < strips; s++) {
         const float* bp = B.data + (size_t)s * K * NR + (size_t)k0 * NR;
-        const int nr = N - s * NR < NR ? N - s * NR : NR;
+        const int nr = B.stripWidth[s];
+        float* cs = C + B.stripCol[s];
         for (int i = 0; i < mc; i += MR) {
           const int mr = mc - i < MR ? mc - i : MR;
-          kn.micro(kc, abuf + (size_t)i * kc, bp, C + (long)(m0 + i) * ldc + s * NR, ldc, mr, nr, acc);
+          kn.micro(kc, abuf + (size_t)i * kc, bp, cs + (long)(m0 + i) * ldc, ldc, mr, nr, acc);
         }
       }
     }

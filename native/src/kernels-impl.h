@@ -83,38 +83,42 @@ static void micro(int kc, const float* __restrict Ap, const float* __restrict Bp
   }
 }
 
-static void small_m(int M, int N, int K, const float* A, int lda, bool tA, const float* B, int ldb, float* C, int ldc, bool accum) {
+// Tiny-M GEMM straight from row-major B (no packing): per row of C, blocks of 8 / 1 vectors of
+// columns accumulate over K in registers (8 independent FMA chains hide the FMA latency).
+template <bool TA>
+static inline void small_m_t(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accum) {
   for (int m = 0; m < M; m++) {
     float* c = C + (long)m * ldc;
     int n = 0;
-    for (; n + 4 * VL <= N; n += 4 * VL) {
-      vf a0 = vf{}, a1 = vf{}, a2 = vf{}, a3 = vf{};
+    for (; n + 8 * VL <= N; n += 8 * VL) {
+      vf acc[8];
+#pragma GCC unroll 8
+      for (int v = 0; v < 8; v++) acc[v] = vf{};
       for (int k = 0; k < K; k++) {
-        const float a = tA ? A[(long)k * lda + m] : A[(long)m * lda + k];
+        const float a = TA ? A[(long)k * lda + m] : A[(long)m * lda + k];
         const float* b = B + (long)k * ldb + n;
-        a0 += a * ld(b);
-        a1 += a * ld(b + VL);
-        a2 += a * ld(b + 2 * VL);
-        a3 += a * ld(b + 3 * VL);
+#pragma GCC unroll 8
+        for (int v = 0; v < 8; v++) acc[v] += a * ld(b + v * VL);
       }
-      if (accum) { a0 += ld(c + n); a1 += ld(c + n + VL); a2 += ld(c + n + 2 * VL); a3 += ld(c + n + 3 * VL); }
-      st(c + n, a0); st(c + n + VL, a1); st(c + n + 2 * VL, a2); st(c + n + 3 * VL, a3);
+#pragma GCC unroll 8
+      for (int v = 0; v < 8; v++) st(c + n + v * VL, accum ? ld(c + n + v * VL) + acc[v] : acc[v]);
     }
     for (; n + VL <= N; n += VL) {
       vf a0 = vf{};
-      for (int k = 0; k < K; k++) {
-        const float a = tA ? A[(long)k * lda + m] : A[(long)m * lda + k];
-        a0 += a * ld(B + (long)k * ldb + n);
-      }
-      if (accum) a0 += ld(c + n);
-      st(c + n, a0);
+      for (int k = 0; k < K; k++) a0 += (TA ? A[(long)k * lda + m] : A[(long)m * lda + k]) * ld(B + (long)k * ldb + n);
+      st(c + n, accum ? ld(c + n) + a0 : a0);
     }
     for (; n < N; n++) {
       float s = 0;
-      for (int k = 0; k < K; k++) s += (tA ? A[(long)k * lda + m] : A[(long)m * lda + k]) * B[(long)k * ldb + n];
+      for (int k = 0; k < K; k++) s += (TA ? A[(long)k * lda + m] : A[(long)m * lda + k]) * B[(long)k * ldb + n];
       c[n] = accum ? c[n] + s : s;
     }
   }
+}
+
+static void small_m(int M, int N, int K, const float* A, int lda, bool tA, const float* B, int ldb, float* C, int ldc, bool accum) {
+  if (tA) small_m_t<true>(M, N, K, A, lda, B, ldb, C, ldc, accum);
+  else small_m_t<false>(M, N, K, A, lda, B, ldb, C, ldc, accum);
 }
 
 static void gates_fwd(int B, int H, int j0, int j1, float* Z, const float* cprev, float* c, float* tc, float* h, int ldh) {

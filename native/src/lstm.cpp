@@ -3,9 +3,7 @@
 #include <cstring>
 #include "gemm.h"
 #include "kernels.h"
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "pool.h"
 
 namespace pw {
 
@@ -29,18 +27,6 @@ static inline void share(int n, int nt, int tid, int align, int& j0, int& j1) {
   j0 = tid * chunk < n ? tid * chunk : n;
   j1 = j0 + chunk < n ? j0 + chunk : n;
 }
-
-#ifdef _OPENMP
-#define PW_PARALLEL _Pragma("omp parallel num_threads(nthreads)")
-#define PW_BARRIER() _Pragma("omp barrier")
-static inline int pw_tid() { return omp_get_thread_num(); }
-static inline int pw_nt() { return omp_get_num_threads(); }
-#else
-#define PW_PARALLEL
-#define PW_BARRIER()
-static inline int pw_tid() { return 0; }
-static inline int pw_nt() { return 1; }
-#endif
 
 LstmModel::LstmModel(const LstmConfig& cfg) : cfg_(cfg) {
   size_t off = 0;
@@ -82,65 +68,74 @@ void LstmModel::resetOptimizer() {
 }
 
 // One LSTM layer over the window. Threads split the units; each computes all four gates of its
-// units (so gates need no exchange) and they meet once per step, when h_t is complete.
+// units (so gates need no exchange) and they meet once per step, when h_t is complete. The input
+// projection x_t Wx + b is done for a chunk of steps at once (one large GEMM); only h_{t-1} Wh
+// is left inside the recurrence.
 void LstmModel::layerForward(int l, int B, const float* X, float* Hout, bool train) {
   const Lstm& L = lstm_[l];
   const int T = cfg_.windowSize, H = L.H, I = L.I, G = 4 * H;
-  float* act = nullptr;
-  float* cc = nullptr;
-  float* tcc = nullptr;
+  // Inference keeps only a chunk of pre-activations (about 2 MB) instead of the whole window.
+  int Tc = T;
   if (train) {
     ensure(act_[l], (size_t)T * B * G);
     ensure(c_[l], (size_t)T * B * H);
     ensure(tc_[l], (size_t)T * B * H);
-    act = act_[l].data(); cc = c_[l].data(); tcc = tc_[l].data();
   } else {
-    ensure(zS_, (size_t)B * G);
+    Tc = (int)((2u << 20) / ((size_t)B * G * sizeof(float)));
+    Tc = Tc < 1 ? 1 : (Tc > T ? T : Tc);
+    ensure(zS_, (size_t)Tc * B * G);
     ensure(cS_[0], (size_t)B * H);
     ensure(cS_[1], (size_t)B * H);
     ensure(tcS_, (size_t)B * H);
   }
+  float* act = train ? act_[l].data() : zS_.data();
+  float* cc = train ? c_[l].data() : nullptr;
+  float* tcc = train ? tc_[l].data() : tcS_.data();
   const float* W = w_.data();
   const int align = kernels().NR >= 16 ? 16 : kernels().NR;
-  const int nthreads = cfg_.threads;
-  (void)nthreads;
-  PW_PARALLEL {
-    const int tid = pw_tid(), nt = pw_nt();
+  // A tiny batch is latency-bound: one thread, no barriers.
+  const int nthreads = B <= 4 ? 1 : cfg_.threads;
+  Pool::instance().run(nthreads, [&](int tid, int nt, Barrier& bar) {
     int j0, j1;
     share(H, nt, tid, align, j0, j1);
     const int nj = j1 - j0;
     const bool packed = B > 4;
-    PackedB px[4], ph[4];
-    if (packed && nj > 0) {
-      for (int g = 0; g < 4; g++) {
-        pack_b(px[g], nj, I, W + L.wx + g * H + j0, G, false);
-        pack_b(ph[g], nj, H, W + L.wh + g * H + j0, G, false);
-      }
+    // Per-thread buffers live across calls: fresh large allocations would page-fault every call.
+    static thread_local PackedB px, ph;
+    const int starts[4] = {j0, H + j0, 2 * H + j0, 3 * H + j0};
+    if (nj > 0) {
+      pack_b_ranges(px, I, W + L.wx, G, starts, 4, nj);
+      if (packed) pack_b_ranges(ph, H, W + L.wh, G, starts, 4, nj);
     }
-    for (int t = 0; t < T; t++) {
-      float* Z = train ? act + (size_t)t * B * G : zS_.data();
-      float* ct = train ? cc + (size_t)t * B * H : cS_[t & 1].data();
-      const float* cprev = t == 0 ? nullptr : (train ? cc + (size_t)(t - 1) * B * H : cS_[(t - 1) & 1].data());
-      float* tct = train ? tcc + (size_t)t * B * H : tcS_.data();
-      const float* xt = X + (size_t)t * B * I;
-      const float* hp = t == 0 ? nullptr : Hout + (size_t)(t - 1) * B * H;
+    for (int t0 = 0; t0 < T; t0 += Tc) {
+      const int tn = T - t0 < Tc ? T - t0 : Tc;
+      float* Zc = train ? act + (size_t)t0 * B * G : act;
       if (nj > 0) {
-        for (int g = 0; g < 4; g++) {
-          const int col = g * H + j0;
-          for (int b = 0; b < B; b++) std::memcpy(Z + (size_t)b * G + col, W + L.b + col, sizeof(float) * nj);
-          if (packed) {
-            gemm_packed(B, xt, I, false, px[g], Z + col, G, true);
-            if (hp) gemm_packed(B, hp, H, false, ph[g], Z + col, G, true);
-          } else {
-            gemm(B, nj, I, xt, I, false, W + L.wx + col, G, false, Z + col, G, true);
-            if (hp) gemm(B, nj, H, hp, H, false, W + L.wh + col, G, false, Z + col, G, true);
-          }
-        }
-        kernels().gates_fwd(B, H, j0, j1, Z, cprev, ct, tct, Hout + (size_t)t * B * H, H);
+        for (size_t r = 0; r < (size_t)tn * B; r++)
+          for (int g = 0; g < 4; g++) std::memcpy(Zc + r * G + starts[g], W + L.b + starts[g], sizeof(float) * nj);
+        gemm_packed(tn * B, X + (size_t)t0 * B * I, I, false, px, Zc, G, true);
       }
-      PW_BARRIER();
+      for (int t = t0; t < t0 + tn; t++) {
+        float* Z = Zc + (size_t)(t - t0) * B * G;
+        float* ct = train ? cc + (size_t)t * B * H : cS_[t & 1].data();
+        const float* cprev = t == 0 ? nullptr : (train ? cc + (size_t)(t - 1) * B * H : cS_[(t - 1) & 1].data());
+        float* tct = train ? tcc + (size_t)t * B * H : tcc;
+        const float* hp = t == 0 ? nullptr : Hout + (size_t)(t - 1) * B * H;
+        if (nj > 0) {
+          if (hp) {
+            if (packed) {
+              gemm_packed(B, hp, H, false, ph, Z, G, true);
+            } else {
+              if (nj == H) gemm(B, G, H, hp, H, false, W + L.wh, G, false, Z, G, true);  // all gates at once
+              else for (int g = 0; g < 4; g++) gemm(B, nj, H, hp, H, false, W + L.wh + starts[g], G, false, Z + starts[g], G, true);
+            }
+          }
+          kernels().gates_fwd(B, H, j0, j1, Z, cprev, ct, tct, Hout + (size_t)t * B * H, H);
+        }
+        bar.wait();
+      }
     }
-  }
+  });
 }
 
 const float* LstmModel::denseForward(const float* in, int B, bool train) {
@@ -231,14 +226,11 @@ void LstmModel::layerBackward(int l, int B, const float* dHin, float* dXout) {
   const float* W = w_.data();
   float* gW = g_.data();
   const int align = kernels().NR >= 16 ? 16 : kernels().NR;
-  const int nthreads = cfg_.threads;
-  (void)nthreads;
-  PW_PARALLEL {
-    const int tid = pw_tid(), nt = pw_nt();
+  Pool::instance().run(B <= 4 ? 1 : cfg_.threads, [&](int tid, int nt, Barrier& bar) {
     int j0, j1;
     share(H, nt, tid, align, j0, j1);
     const int nj = j1 - j0;
-    PackedB pwt;  // Wh^T restricted to this thread's units: dh_{t-1}[:, j] = dZ_t . Wh[j, :]
+    static thread_local PackedB pwt;  // Wh^T restricted to this thread's units: dh_{t-1}[:, j] = dZ_t . Wh[j, :]
     if (nj > 0) {
       pack_b(pwt, nj, G, W + L.wh + (size_t)j0 * G, G, true);
       for (int b = 0; b < B; b++) {
@@ -251,13 +243,13 @@ void LstmModel::layerBackward(int l, int B, const float* dHin, float* dXout) {
                             t > 0 ? cc + (size_t)(t - 1) * B * H : nullptr, dHin + (size_t)t * B * H,
                             t < T - 1 ? dhNext_.data() : nullptr, dc_.data(), dZ + (size_t)t * B * G);
       }
-      PW_BARRIER();
+      bar.wait();
       if (t > 0 && nj > 0) gemm_packed(B, dZ + (size_t)t * B * G, G, false, pwt, dhNext_.data() + j0, H, false);
       // dhNext columns j0..j1 are produced and consumed by this thread only, but the next
       // gates_bwd of another thread must not overwrite dZ rows this GEMM still reads: rows differ
       // per step, so one barrier per step suffices.
     }
-    PW_BARRIER();
+    bar.wait();
     // Weight gradients over the whole window: threads split the 4H gate columns.
     int c0, c1;
     share(G, nt, tid, align, c0, c1);
@@ -278,7 +270,7 @@ void LstmModel::layerBackward(int l, int B, const float* dHin, float* dXout) {
       share(I, nt, tid, align, i0, i1);
       if (i1 > i0) gemm(T * B, i1 - i0, G, dZ, G, false, W + L.wx + (size_t)i0 * G, G, true, dXout + i0, I, false);
     }
-  }
+  });
 }
 
 double LstmModel::computeGradients(const float* x, const float* y, int B, int64_t seed) {
@@ -349,16 +341,17 @@ double LstmModel::trainBatch(const float* x, const float* y, int B, uint32_t see
   float* m = m_.data();
   float* v = v_.data();
   const float* g = g_.data();
-  const long n = (long)w_.size();
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(cfg_.threads) schedule(static)
-#endif
-  for (long i = 0; i < n; i++) {
-    const float gi = g[i];
-    m[i] = fb1 * m[i] + (1.0f - fb1) * gi;
-    v[i] = fb2 * v[i] + (1.0f - fb2) * gi * gi;
-    w[i] -= lrT * m[i] / (std::sqrt(v[i]) + eps);
-  }
+  const int n = (int)w_.size();
+  Pool::instance().run(cfg_.threads, [&](int tid, int nt, Barrier&) {
+    int i0, i1;
+    share(n, nt, tid, 64, i0, i1);
+    for (int i = i0; i < i1; i++) {
+      const float gi = g[i];
+      m[i] = fb1 * m[i] + (1.0f - fb1) * gi;
+      v[i] = fb2 * v[i] + (1.0f - fb2) * gi * gi;
+      w[i] -= lrT * m[i] / (std::sqrt(v[i]) + eps);
+    }
+  });
   return loss;
 }
 
