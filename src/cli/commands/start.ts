@@ -1,6 +1,24 @@
 import type { Command } from 'commander';
 import { configFor, intOption } from '../shared-options.js';
-import { startPlantwatch } from '../../main.js';
+import { startPlantwatch, type RunningPlantwatch } from '../../main.js';
+import { sqliteFilePath } from '../../store/index.js';
+
+/** What a person starting plantwatch needs to know: where everything is. */
+function banner(app: RunningPlantwatch): string {
+  const { config, plant } = app;
+  const storeLine = config.store.kind === 'sqlite' ? `SQLite ${sqliteFilePath(config)}` : 'PostgreSQL (store.postgresUrl)';
+  const lines = [
+    'plantwatch is running',
+    `  store:     ${storeLine}`,
+    `  MQTT:      ${app.mqttUrl} (${config.mqtt.mode}); telemetry on plantwatch/${plant.id}/<area>/<machine>/telemetry`,
+    app.httpUrl ? `  HTTP:      ${app.httpUrl}  (GET /healthz, POST /api/v1/telemetry)` : '  HTTP:      disabled',
+    app.simulator
+      ? `  simulator: ${plant.machines.length} machines in ${plant.areas.length} areas, a reading every ${config.simulator.tickMs} ms`
+      : '  simulator: off (waiting for a real plant)',
+    'Press Ctrl-C to stop.',
+  ];
+  return `${lines.join('\n')}\n`;
+}
 
 export function registerStartCommand(program: Command): void {
   program
@@ -19,6 +37,7 @@ export function registerStartCommand(program: Command): void {
         simulator: { tickMs: opts.tickMs, ...(opts.simulator === false ? { enabled: false } : {}) },
       });
       const app = await startPlantwatch(config);
+      process.stderr.write(banner(app));
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {
           app.logger.info({ signal }, 'shutting down');
