@@ -131,8 +131,10 @@ export interface Alert {
   count: number;
   raisedAtMs: number;
   lastSeenAtMs: number;
-  /** Detection time of the first event (the event's tsMs), for latency figures. */
+  /** Stage times of the first event (SPEC 6): the reading's timestamp, when it was ingested and scored. */
   detectedAtMs: number;
+  ingestedAtMs: number | null;
+  scoredAtMs: number | null;
   acknowledgedAtMs: number | null;
   acknowledgedBy: string | null;
   ackComment: string | null;

@@ -424,7 +424,7 @@ export class AlertManager {
   }
 
   private newAlert(
-    event: Pick<AnomalyEvent, 'machineId' | 'areaId' | 'score' | 'threshold' | 'tsMs' | 'dataQuality' | 'sensors' | 'recent'> & { machineType: AnomalyEvent['machineType'] | null; type: AlertType },
+    event: Pick<AnomalyEvent, 'machineId' | 'areaId' | 'score' | 'threshold' | 'tsMs' | 'dataQuality' | 'sensors' | 'recent' | 'ingestedAtMs' | 'scoredAtMs'> & { machineType: AnomalyEvent['machineType'] | null; type: AlertType },
     urgency: Urgency,
     now: number,
   ): Alert {
@@ -445,6 +445,8 @@ export class AlertManager {
       raisedAtMs: now,
       lastSeenAtMs: now,
       detectedAtMs: event.tsMs,
+      ingestedAtMs: event.ingestedAtMs ?? null,
+      scoredAtMs: event.scoredAtMs ?? null,
       acknowledgedAtMs: null,
       acknowledgedBy: null,
       ackComment: null,

@@ -111,6 +111,16 @@ describe('MqttCommandDispatcher (real aedes broker)', () => {
     await d.close();
   });
 
+  it('a broker that went away is a failure result, not a throw', async () => {
+    const c = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
+    await c.endAsync(true);
+    const d = new MqttCommandDispatcher(c, { plantId: PLANT, logger: silentLogger(), ackTimeoutMs: 100, maxAttempts: 1 });
+    const r = await d.dispatch(command(), { areaId: 'welding-1' });
+    expect(r).toMatchObject({ status: 'failed', attempts: 0, ackAtMs: null });
+    expect(r.detail).toMatch(/cannot subscribe to acks: the MQTT client is ending or ended/);
+    await d.close();
+  });
+
   it('ignores garbage and acks for other machines on the acks topic', async () => {
     await fakeMachine('never');
     const rogue = await client('rogue');

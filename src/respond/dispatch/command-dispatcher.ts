@@ -78,9 +78,22 @@ export class MqttCommandDispatcher implements CommandDispatcher {
     client.on('message', this.onMessage);
   }
 
-  /** Subscribes to every machine's acks of this plant (once). */
+  /**
+   * Subscribes to every machine's acks of this plant (once; mqtt.js resubscribes after a reconnect).
+   * Bounded by the ack timeout: a client that is offline or ended never answers a SUBSCRIBE, and a
+   * command must then fail, not hang. A failed subscription is tried again on the next dispatch.
+   */
   start(): Promise<void> {
-    this.subscribed ??= this.client.subscribeAsync(channelFilter('acks', this.options.plantId), { qos: 1 }).then(() => undefined);
+    if (this.client.disconnecting) return Promise.reject(new Error('the MQTT client is ending or ended'));
+    this.subscribed ??= Promise.race([
+      this.client.subscribeAsync(channelFilter('acks', this.options.plantId), { qos: 1 }).then(() => undefined),
+      delay(this.ackTimeoutMs).then(() => {
+        throw new Error(`no SUBACK within ${this.ackTimeoutMs} ms (broker unreachable?)`);
+      }),
+    ]).catch((err: unknown) => {
+      this.subscribed = undefined;
+      throw err;
+    });
     return this.subscribed;
   }
 

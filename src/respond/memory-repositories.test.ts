@@ -1,0 +1,4 @@
+import { createMemoryRepositories } from './memory-repositories.js';
+import { runRespondRepositoryContract } from './repository-contract.js';
+
+runRespondRepositoryContract('memory', () => createMemoryRepositories());
