@@ -17,6 +17,7 @@ export {
   DEFAULT_SQLITE_BUSY_TIMEOUT_MS,
   DEFAULT_SQLITE_CACHE_KIB,
   BULK_SQLITE_CACHE_KIB,
+  ROLLUP_STEP_MS,
 } from './sqlite/sqlite-store.js';
 export {
   openPostgresStore,
@@ -27,6 +28,15 @@ export {
   redactUrl,
 } from './postgres/postgres-store.js';
 export { createStore, sqliteFilePath } from './create-store.js';
+export {
+  startStoreMaintenance,
+  retentionPolicyFromConfig,
+  type StoreMaintenance,
+  type StoreMaintenanceOptions,
+  DEFAULT_ROLLUP_EVERY_MS,
+  DEFAULT_ROLLUP_LAG_MS,
+  DEFAULT_RETENTION_EVERY_MS,
+} from './maintenance.js';
 export { SQLITE_MIGRATIONS } from './migrations/sqlite.js';
 export { POSTGRES_MIGRATIONS } from './migrations/postgres.js';
 export type { Migration } from './migrations/migration.js';

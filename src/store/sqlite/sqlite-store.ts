@@ -283,6 +283,7 @@ export class SqliteStore implements Store {
         "UPDATE rollup_state SET watermark_ms = MIN(watermark_ms, CASE resolution WHEN '1m' THEN @m ELSE @h END) WHERE watermark_ms IS NOT NULL",
       ),
       earliestTs: db.prepare('SELECT MIN((SELECT ts_ms FROM telemetry t WHERE t.mid = k.mid ORDER BY ts_ms LIMIT 1)) FROM machine_keys k').pluck(),
+      nextTsFrom: db.prepare('SELECT MIN((SELECT ts_ms FROM telemetry t WHERE t.mid = k.mid AND t.ts_ms >= ? ORDER BY ts_ms LIMIT 1)) FROM machine_keys k').pluck(),
       raiseHorizon: db.prepare('UPDATE rollup_state SET horizon_ms = MAX(COALESCE(horizon_ms, @ts), @ts) WHERE resolution = @res'),
       rollupMinute: db.prepare(
         `INSERT OR REPLACE INTO rollup_1m (mid, bucket_ms, ${rollupCols})
@@ -503,7 +504,8 @@ export class SqliteStore implements Store {
     return { minute: get('1m'), hour: get('1h') };
   }
 
-  private rollUpSync(untilMs: number): void {
+  /** One roll-up transaction's work; returns the minute buckets written. */
+  private rollUpSync(untilMs: number): number {
     const s = this.s;
     const started = performance.now();
     const { minute, hour } = this.readStates();
@@ -518,6 +520,7 @@ export class SqliteStore implements Store {
     s.writeState.run(plan.minuteWatermarkMs, '1m');
     s.writeState.run(plan.hourWatermarkMs, '1h');
     this.log.debug({ untilMs, machines: mids.length, minuteRows, hourRows, ms: Math.round(performance.now() - started) }, 'rolled up');
+    return minuteRows;
   }
 
   /** Runs roll-up and retention one at a time: their steps interleave with writes, never with each other. */
@@ -551,11 +554,20 @@ export class SqliteStore implements Store {
     const first = minute.watermarkMs ?? (s.earliestTs.get() as number | null);
     let steps = 0;
     if (first !== null) {
-      for (let step = bucketStart(first, HOUR_MS) + ROLLUP_STEP_MS; step < untilMs; step += ROLLUP_STEP_MS) {
-        this.db.transaction(() => this.rollUpSync(step))();
+      let step = bucketStart(first, HOUR_MS) + ROLLUP_STEP_MS;
+      while (step < untilMs) {
+        const stepUntil = step;
+        const rows = this.db.transaction(() => this.rollUpSync(stepUntil))();
         steps++;
         await new Promise<void>((resolve) => setImmediate(resolve));
         void this.s;
+        step += ROLLUP_STEP_MS;
+        if (rows === 0) {
+          // Skip a quiet stretch in one go instead of hour by hour (sparse or imported history).
+          const next = s.nextTsFrom.get(stepUntil) as number | null;
+          if (next === null) break;
+          step = Math.max(step, bucketStart(next, HOUR_MS) + ROLLUP_STEP_MS);
+        }
       }
     }
     this.db.transaction(() => this.rollUpSync(untilMs))();
