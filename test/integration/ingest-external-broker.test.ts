@@ -75,4 +75,47 @@ describe.skipIf(!url)('ingestion from an external MQTT broker', () => {
     await publisher.endAsync();
     await ingestion.stop();
   });
+
+  it('acknowledges the broker only after commit: readings held when ingestion dies come back on restart', async () => {
+    const crashPlant = buildPlant({ machineCount: 3, plantId: `${plant.id}-crash` });
+    const s = await openSqliteStore({ file: join(dir, 'crash.db') });
+    // A store whose commits never finish, until the "process" dies and every write fails.
+    let dead = false;
+    const stuck = {
+      writeTelemetry: () => new Promise<never>((_, reject) => {
+        const timer = setInterval(() => {
+          if (dead) {
+            clearInterval(timer);
+            reject(new Error('process died'));
+          }
+        }, 10);
+      }),
+      writeDeadLetters: () => Promise.reject(new Error('process died')),
+    };
+    const first = await startIngestion({ config, store: stuck, plant: crashPlant, logger });
+    const publisher = await connectClient(url!);
+    const topicOf = (i: number): string => {
+      const m = crashPlant.machines[i % 3]!;
+      return machineTopic({ plantId: crashPlant.id, areaId: m.areaId, machineId: m.id, channel: 'telemetry' });
+    };
+    const msgs = Array.from({ length: 60 }, (_, i) => ({ topic: topicOf(i), payload: JSON.stringify({ machineId: crashPlant.machines[i % 3]!.id, tsMs: Date.now() - 5000 + i, values: { temperature: 25 } }) }));
+    await publishAll(publisher, msgs, 20);
+    await waitFor('the first ingestion to receive messages', async () => first.counters().received > 0);
+    // Crash: the connection drops without a single PUBACK having been sent.
+    first.subscriber!.client.end(true);
+    dead = true;
+    await first.writer.stop(50).catch(() => undefined);
+
+    const second = await startIngestion({ config, store: s, plant: crashPlant, logger });
+    try {
+      await waitFor('every reading to be redelivered and stored', async () => (await s.stats()).telemetryRows === 60);
+      expect((await s.stats()).deadLetterRows).toBe(0);
+    } finally {
+      await publisher.endAsync();
+      await second.stop();
+      const c = await connectClient(url!, { clientId: `plantwatch-ingest-${crashPlant.id}`, clean: true });
+      await c.endAsync();
+      await s.close();
+    }
+  });
 });
