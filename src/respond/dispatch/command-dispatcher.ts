@@ -84,7 +84,8 @@ export class MqttCommandDispatcher implements CommandDispatcher {
    * command must then fail, not hang. A failed subscription is tried again on the next dispatch.
    */
   start(): Promise<void> {
-    if (this.client.disconnecting) return Promise.reject(new Error('the MQTT client is ending or ended'));
+    // Ended, or down with no reconnect coming: fail at once rather than after the timeout.
+    if (this.client.disconnecting || (this.client.disconnected && this.client.options.reconnectPeriod === 0)) return Promise.reject(new Error('the MQTT client is ending or ended'));
     this.subscribed ??= Promise.race([
       this.client.subscribeAsync(channelFilter('acks', this.options.plantId), { qos: 1 }).then(() => undefined),
       delay(this.ackTimeoutMs).then(() => {
