@@ -20,8 +20,8 @@ export interface ParallelHistoryOptions {
   maxInFlight?: number;
 }
 
-export const DEFAULT_CHUNK_ROWS = 10_000;
-export const DEFAULT_MAX_IN_FLIGHT = 8;
+export const DEFAULT_CHUNK_ROWS = 20_000;
+export const DEFAULT_MAX_IN_FLIGHT = 4;
 
 // The sources are TypeScript run through tsx (no build step): the worker registers tsx itself,
 // since hooks registered at run time in the main thread do not reach worker threads. The bootstrap

@@ -10,7 +10,7 @@ import { MachineModel, SENSOR_COUNT, type StepInfo } from './machine-model.js';
  */
 
 export const DEFAULT_TICK_MS = 5000;
-export const DEFAULT_HISTORY_BATCH_SIZE = 10_000;
+export const DEFAULT_HISTORY_BATCH_SIZE = 20_000;
 const DAY_MS = 86_400_000;
 
 export interface HistoryOptions {

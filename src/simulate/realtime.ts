@@ -307,12 +307,18 @@ export class RealtimePlantSimulator {
       values[SENSOR_KINDS[i]!] = v === v ? v : null;
     }
     const msg: Telemetry = { machineId: sim.machine.id, tsMs: now + info.skewMs, seq: sim.seq, values };
-    sim.client.publish(sim.telemetryTopic, JSON.stringify(msg), { qos: this.qos }, (err) => {
-      if (err) {
-        this.counters.publishErrors++;
-        this.log?.warn({ err, machineId: sim.machine.id }, 'telemetry publish failed');
-      }
-    });
+    if (this.qos === 0) {
+      // No callback at QoS 0: mqtt.js would park one 'drain' listener per message while the socket
+      // is busy; write errors still reach the client's 'error' handler.
+      sim.client.publish(sim.telemetryTopic, JSON.stringify(msg), { qos: 0 });
+    } else {
+      sim.client.publish(sim.telemetryTopic, JSON.stringify(msg), { qos: this.qos }, (err) => {
+        if (err) {
+          this.counters.publishErrors++;
+          this.log?.warn({ err, machineId: sim.machine.id }, 'telemetry publish failed');
+        }
+      });
+    }
     this.counters.published++;
   }
 
