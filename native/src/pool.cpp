@@ -46,12 +46,14 @@ Pool::~Pool() {
 void Pool::ensure(int workers) {
   while ((int)threads_.size() < workers) {
     const int idx = (int)threads_.size();
-    threads_.emplace_back([this, idx] { worker(idx); });
+    // The generation is read here, not in the new thread: a job posted before the thread first
+    // runs must still be seen as new.
+    const uint64_t seen = gen_.load(std::memory_order_acquire);
+    threads_.emplace_back([this, idx, seen] { worker(idx, seen); });
   }
 }
 
-void Pool::worker(int idx) {
-  uint64_t seen = gen_.load(std::memory_order_acquire);
+void Pool::worker(int idx, uint64_t seen) {
   for (;;) {
     int spins = 0;
     while (gen_.load(std::memory_order_acquire) == seen) {

@@ -32,7 +32,7 @@ class Pool {
 
  private:
   void ensure(int workers);
-  void worker(int idx);
+  void worker(int idx, uint64_t seen);
   std::vector<std::thread> threads_;
   std::atomic<uint64_t> gen_{0};
   std::atomic<int> done_{0};
