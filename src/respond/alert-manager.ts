@@ -104,6 +104,8 @@ export class AlertManager {
   private readonly options: AlertManagerOptions;
   private readonly open = new Map<string, Alert>();
   private readonly byKey = new Map<string, string>();
+  /** Open alert ids per machine: a normal tick touches only its machine's alerts (10,000 machines per tick). */
+  private readonly byMachine = new Map<string, Set<string>>();
   private readonly hysteresis = new Map<string, Hysteresis>();
   private readonly maintenance = new Map<string, MaintenanceWindow>();
   private readonly raisesByArea = new Map<string, number[]>();
@@ -211,8 +213,8 @@ export class AlertManager {
       throw new ValidationError('PW_ERR_VALIDATION_NORMAL_EVENT', `a normal event needs machineId (string), score, threshold and tsMs (finite numbers); got ${safeJson(event)}`);
     }
     const cleared: Alert[] = [];
-    for (const alert of [...this.open.values()]) {
-      if (alert.machineId !== event.machineId || alert.type === 'alert_flood' || !alert.conditionActive) continue;
+    for (const alert of this.openOf(event.machineId)) {
+      if (alert.type === 'alert_flood' || !alert.conditionActive) continue;
       if (event.type !== undefined && alert.type !== event.type) continue;
       const h = this.hysteresis.get(alert.id) ?? { belowTicks: 0, belowSinceMs: null };
       if (event.score < this.options.clearRatio * event.threshold) {
@@ -279,8 +281,8 @@ export class AlertManager {
     if (!Number.isFinite(untilMs) || untilMs <= now) throw new ValidationError('PW_ERR_VALIDATION_MAINTENANCE_WINDOW', `maintenance must end in the future; untilMs ${untilMs} <= now ${now}`);
     const w: MaintenanceWindow = { machineId, fromMs: now, untilMs, user, reason };
     this.maintenance.set(machineId, w);
-    for (const a of [...this.open.values()]) {
-      if (a.machineId !== machineId || !canTransition(a.state, 'suppressed') || a.state === 'suppressed') continue;
+    for (const a of this.openOf(machineId)) {
+      if (!canTransition(a.state, 'suppressed') || a.state === 'suppressed') continue;
       a.suppressedReason = 'maintenance';
       await this.move(a, 'suppressed', 'suppress', user, reason);
     }
@@ -289,8 +291,8 @@ export class AlertManager {
 
   async endMaintenance(machineId: string, user: string): Promise<void> {
     this.maintenance.delete(machineId);
-    for (const a of [...this.open.values()]) {
-      if (a.machineId === machineId && a.state === 'suppressed' && a.suppressedReason === 'maintenance') await this.release(a, 'unsuppress', user);
+    for (const a of this.openOf(machineId)) {
+      if (a.state === 'suppressed' && a.suppressedReason === 'maintenance') await this.release(a, 'unsuppress', user);
     }
   }
 
@@ -333,14 +335,27 @@ export class AlertManager {
     return id === undefined ? undefined : this.open.get(id);
   }
 
+  /** A snapshot (callers may close alerts while iterating). */
+  private openOf(machineId: string): Alert[] {
+    const ids = this.byMachine.get(machineId);
+    if (!ids) return [];
+    return [...ids].map((id) => this.open.get(id)!).filter(Boolean);
+  }
+
   private remember(alert: Alert): void {
     this.open.set(alert.id, alert);
+    let ids = this.byMachine.get(alert.machineId);
+    if (!ids) this.byMachine.set(alert.machineId, (ids = new Set()));
+    ids.add(alert.id);
     this.byKey.set(this.key(alert.machineId, alert.type), alert.id);
     if (alert.type === 'alert_flood' && alert.conditionActive) this.floodByArea.set(alert.areaId, alert.id);
   }
 
   private forget(alert: Alert): void {
     this.open.delete(alert.id);
+    const ids = this.byMachine.get(alert.machineId);
+    ids?.delete(alert.id);
+    if (ids?.size === 0) this.byMachine.delete(alert.machineId);
     if (this.byKey.get(this.key(alert.machineId, alert.type)) === alert.id) this.byKey.delete(this.key(alert.machineId, alert.type));
     this.hysteresis.delete(alert.id);
   }

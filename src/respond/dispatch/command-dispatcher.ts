@@ -5,8 +5,9 @@ import type { Logger } from '../../logging/index.js';
 
 /** What became of one command. */
 export interface DispatchResult {
-  /** `acked`: the machine accepted (or did) it; `rejected`: it refused; `timeout`: no ack after every attempt. */
+  /** `acked`: the machine accepted (or did) it; `rejected`: it refused; `timeout`: no ack after every attempt; `failed`: could not even listen for acks. */
   status: 'acked' | 'rejected' | 'timeout' | 'failed';
+  /** Copies published (a retry is skipped while the previous copy still waits for the broker). */
   attempts: number;
   /** When the first attempt was published, epoch ms. */
   firstSentAtMs: number;
@@ -110,29 +111,39 @@ export class MqttCommandDispatcher implements CommandDispatcher {
     const acked = new Promise<CommandAck>((resolve) => this.pending.set(command.id, { resolve }));
     const payload = JSON.stringify(command);
     let lastError: string | null = null;
+    let inClientQueue = false;
+    let published = 0;
     try {
       for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-        if (this.closed) return { status: 'failed', attempts: attempt - 1, firstSentAtMs, lastSentAtMs, ackAtMs: null, ack: null, detail: 'dispatcher closed' };
-        lastSentAtMs = this.nowMs();
-        if (attempt === 1) firstSentAtMs = lastSentAtMs;
-        // A publish error (broker away) is noted; the ack timeout decides and the next attempt retries.
-        this.client.publish(topic, payload, { qos: this.qos }, (err) => {
-          if (err) {
-            lastError = err.message;
-            this.log.warn({ commandId: command.id, machineId: command.machineId, attempt, err: err.message }, 'command publish failed');
-          }
-        });
+        if (this.closed) return { status: 'failed', attempts: published, firstSentAtMs, lastSentAtMs, ackAtMs: null, ack: null, detail: 'dispatcher closed' };
+        // Retry only when the broker took the previous copy (PUBACK) or refused it: a copy still
+        // queued in the client would only be duplicated, and under load duplicates feed a retry storm.
+        if (attempt === 1 || !inClientQueue) {
+          lastSentAtMs = this.nowMs();
+          if (attempt === 1) firstSentAtMs = lastSentAtMs;
+          inClientQueue = this.qos > 0;
+          const thisAttempt = attempt;
+          // A publish error (broker away) is noted; the ack timeout decides and the next attempt retries.
+          this.client.publish(topic, payload, { qos: this.qos }, (err) => {
+            inClientQueue = false;
+            if (err) {
+              lastError = err.message;
+              this.log.warn({ commandId: command.id, machineId: command.machineId, attempt: thisAttempt, err: err.message }, 'command publish failed');
+            }
+          });
+          published += 1;
+        }
         const ack = await Promise.race([acked, delay(this.ackTimeoutMs).then(() => null)]);
         if (ack) {
           const ackAtMs = this.nowMs();
           const status = ack.status === 'rejected' ? 'rejected' : 'acked';
-          return { status, attempts: attempt, firstSentAtMs, lastSentAtMs, ackAtMs, ack, detail: ack.detail ?? null };
+          return { status, attempts: published, firstSentAtMs, lastSentAtMs, ackAtMs, ack, detail: ack.detail ?? null };
         }
         this.log.info({ commandId: command.id, machineId: command.machineId, attempt }, 'no acknowledgement in time');
         if (attempt < this.maxAttempts) {
           // The ack may still arrive during the backoff; take it instead of publishing again.
           const late = await Promise.race([acked, delay(this.backoffMs * 2 ** (attempt - 1)).then(() => null)]);
-          if (late) return { status: late.status === 'rejected' ? 'rejected' : 'acked', attempts: attempt, firstSentAtMs, lastSentAtMs, ackAtMs: this.nowMs(), ack: late, detail: late.detail ?? null };
+          if (late) return { status: late.status === 'rejected' ? 'rejected' : 'acked', attempts: published, firstSentAtMs, lastSentAtMs, ackAtMs: this.nowMs(), ack: late, detail: late.detail ?? null };
         }
       }
     } finally {
@@ -140,12 +151,12 @@ export class MqttCommandDispatcher implements CommandDispatcher {
     }
     return {
       status: 'timeout',
-      attempts: this.maxAttempts,
+      attempts: published,
       firstSentAtMs,
       lastSentAtMs,
       ackAtMs: null,
       ack: null,
-      detail: `no acknowledgement after ${this.maxAttempts} attempt(s) of ${this.ackTimeoutMs} ms${lastError ? `; last publish error: ${lastError}` : ''}`,
+      detail: `no acknowledgement after ${this.maxAttempts} attempt(s) of ${this.ackTimeoutMs} ms (${published} published${inClientQueue ? ', the last still waiting for the broker' : ''})${lastError ? `; last publish error: ${lastError}` : ''}`,
     };
   }
 
