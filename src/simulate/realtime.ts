@@ -27,7 +27,8 @@ import { MachineModel, SENSOR_COUNT, type StepInfo } from './machine-model.js';
  *     {"commandId":"c-1","machineId":"asm-001","status":"accepted","tsMs":...}
  *     then {"commandId":"c-1","machineId":"asm-001","status":"done","tsMs":...} once applied, or
  *     {"commandId":"c-1","machineId":"asm-001","status":"rejected","tsMs":...,"detail":"<reason>"}
- *   A payload that is not JSON or has no string `id` is rejected with commandId "".
+ *   A payload that is not JSON or has no string `id` is rejected with commandId "". During a
+ *   simulated connection_failure the machine receives nothing: no ack, the sender times out.
  * - `.../status` (retained, QoS 1), a MachineStatus:
  *     {"machineId":"asm-001","state":"running"|"idle"|"stopped"|"offline","tsMs":...}
  *   published on start, on shift changes, on stop/resume, on connection failures and on stop().
@@ -79,6 +80,8 @@ export interface RealtimeCounters {
   commandsReceived: number;
   commandsAccepted: number;
   commandsRejected: number;
+  /** Commands that reached a machine while its connection had failed: a real machine never sees them, so no ack. */
+  commandsLost: number;
   acksPublished: number;
   statusPublished: number;
   faultsStarted: number;
@@ -135,6 +138,7 @@ export class RealtimePlantSimulator {
     commandsReceived: 0,
     commandsAccepted: 0,
     commandsRejected: 0,
+    commandsLost: 0,
     acksPublished: 0,
     statusPublished: 0,
     faultsStarted: 0,
@@ -348,6 +352,12 @@ export class RealtimePlantSimulator {
       return;
     }
     this.counters.commandsReceived++;
+    if (sim.lastState === 'offline') {
+      // connection_failure: the machine is cut off, so the sender's command times out as it would.
+      this.counters.commandsLost++;
+      this.log?.info({ machineId: sim.machine.id, topic }, 'command not delivered: machine connection failed (simulated fault)');
+      return;
+    }
     const reject = (commandId: string, detail: string): void => {
       this.counters.commandsRejected++;
       this.log?.warn({ machineId: sim.machine.id, commandId, detail }, 'command rejected');
@@ -377,7 +387,7 @@ export class RealtimePlantSimulator {
     this.ack(sim, { commandId: id, machineId: sim.machine.id, status: 'done', tsMs });
     if (cmd.type === 'stop' || cmd.type === 'resume') {
       const state = sim.model.state();
-      if (state !== sim.lastState && sim.lastState !== 'offline') {
+      if (state !== sim.lastState) {
         sim.lastState = state;
         this.publishStatus(sim, state, tsMs);
       }
