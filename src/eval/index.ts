@@ -10,3 +10,5 @@ export * from './detectors.js';
 export * from './report/svg.js';
 export * from './report/skab-report.js';
 export * from './report/nab-report.js';
+export * from './protocols/simulated-protocol.js';
+export * from './report/simulated-report.js';

@@ -6,6 +6,10 @@ import {
   EVAL_MODEL_NAMES,
   evaluateNab,
   evaluateSkab,
+  evaluateSimulated,
+  simulatedMarkdown,
+  writeSimulatedReport,
+  type SimulatedModelResult,
   isEvalModelName,
   loadNab,
   loadSkab,
@@ -54,19 +58,31 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--json', 'print the JSON summary instead of the markdown tables')
     .option('--seed <n>', 'seed of every model', intOption('--seed'), 42)
     .option('--window <n>', 'rows per window for the windowed models (default 10)', intOption('--window'))
-    .option('--lstm-preset <name>', `LSTM preset: ${PRESET_NAMES.join(', ')}`, 'tiny')
+    .option('--lstm-preset <name>', `LSTM preset: ${PRESET_NAMES.join(', ')}`, 'small')
     .option('--lstm-epochs <n>', "override the LSTM preset's epochs", intOption('--lstm-epochs'))
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (opts: EvaluateOptions) => {
       const models = parseModels(opts.models);
       if (!(PRESET_NAMES as readonly string[]).includes(opts.lstmPreset)) throw new ValidationError('PW_ERR_VALIDATION_OPTION', `--lstm-preset must be one of ${PRESET_NAMES.join(', ')}, got "${opts.lstmPreset}"`);
-      if (opts.dataset === 'simulated') throw new ValidationError('PW_ERR_VALIDATION_OPTION', '--dataset simulated is not available yet (it needs the simulator history export); use skab or nab');
-      if (opts.dataset !== 'skab' && opts.dataset !== 'nab') throw new ValidationError('PW_ERR_VALIDATION_OPTION', `--dataset must be skab, nab or simulated, got "${opts.dataset}"`);
-      if (!opts.data) throw new ValidationError('PW_ERR_VALIDATION_OPTION', `--data <dir> is required for --dataset ${opts.dataset}`);
+      if (opts.dataset !== 'skab' && opts.dataset !== 'nab' && opts.dataset !== 'simulated') throw new ValidationError('PW_ERR_VALIDATION_OPTION', `--dataset must be skab, nab or simulated, got "${opts.dataset}"`);
+      if (opts.dataset !== 'simulated' && !opts.data) throw new ValidationError('PW_ERR_VALIDATION_OPTION', `--data <dir> is required for --dataset ${opts.dataset}`);
       const bar = opts.progress && process.stderr.isTTY !== undefined ? new SingleBar({ format: '{model} [{bar}] {value}/{total} files | {file} | ETA {eta_formatted}', stream: process.stderr }, Presets.shades_classic) : null;
       const specOptions = { seed: opts.seed, lstmPreset: opts.lstmPreset as PresetName, ...(opts.window ? { windowSize: opts.window } : {}), ...(opts.lstmEpochs ? { lstmEpochs: opts.lstmEpochs } : {}) };
+      if (opts.dataset === 'simulated') {
+        const results: SimulatedModelResult[] = [];
+        for (const m of models) {
+          const spec = detectorSpec(m, specOptions);
+          bar?.start(1, 0, { model: spec.name, file: '' });
+          results.push(await evaluateSimulated(spec, { trainSeed: opts.seed, testSeed: opts.seed + 1, onProgress: (done, total, machine) => { bar?.setTotal(total); bar?.update(done, { model: spec.name, file: machine }); } }));
+          bar?.stop();
+        }
+        const notes = [`Train: 7 fault-free days, seed ${opts.seed}; test: 7 days, seed ${opts.seed + 1}, 1 random process fault per machine per day; readings every 60 s; 3 machines.`, 'Thresholds: 3/2 x the 0.99 quantile of in-sample training scores; a missing reading is a data-quality alarm.'];
+        const written = await writeSimulatedReport(opts.out, results, notes);
+        printResult(!!opts.json, { dataset: 'simulated', models: results.map((r) => ({ name: r.name, events: r.events, point: r.point })), written }, () => `${simulatedMarkdown(results, notes)}\nwritten: ${written.join(', ')}`);
+        return;
+      }
       if (opts.dataset === 'skab') {
-        const files = await loadSkab(opts.data);
+        const files = await loadSkab(opts.data!);
         const results: SkabModelResult[] = [];
         for (const m of models) {
           const spec = detectorSpec(m, specOptions);
@@ -84,7 +100,7 @@ export function registerEvaluateCommand(program: Command): void {
         return;
       }
       if (!opts.labels) throw new ValidationError('PW_ERR_VALIDATION_OPTION', '--labels <windows.json> is required for --dataset nab');
-      const files = await loadNab(opts.data, opts.labels);
+      const files = await loadNab(opts.data!, opts.labels);
       const results: NabModelResult[] = [];
       for (const m of models) {
         const spec = detectorSpec(m, specOptions);

@@ -26,6 +26,8 @@ export interface LstmWindowModelOptions {
   epochs?: number;
   /** Fraction of training windows (from the end) held out for early stopping. Default 0.2. */
   validationSplit?: number;
+  /** Engine threads; 1 avoids thread spin contention on a busy machine. Default 1. */
+  threads?: number;
   /** Called after each epoch (progress). */
   onEpoch?: (e: EpochRecord) => void;
 }
@@ -52,7 +54,7 @@ export function lstmWindowModel(options: LstmWindowModelOptions): WindowModel {
       const W = windows[0]!.length;
       F = windows[0]![0]!.length;
       f?.dispose();
-      f = createForecaster({ preset: options.preset, inputSize: F, windowSize: W, seed: options.seed });
+      f = createForecaster({ preset: options.preset, inputSize: F, windowSize: W, seed: options.seed, threads: options.threads ?? 1 });
       await f.fit(
         { x: toFloat32(windows), y: Float32Array.from(targets.flat()) },
         { validationSplit: options.validationSplit ?? 0.2, ...(options.epochs ? { epochs: options.epochs } : {}), ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}) },
