@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SENSOR_KINDS, SENSOR_SPECS, buildPlant, quantise } from '../domain/index.js';
 import type { FaultLabel, Telemetry } from '../domain/index.js';
-import { generateHistory, type HistoryOptions } from './history.js';
+import { generateHistory, resolveHistoryOptions, runMachine, type HistoryOptions } from './history.js';
 
 const MONDAY = Date.UTC(2026, 0, 5);
 const plant = buildPlant({ machineCount: 95 });
@@ -83,6 +83,31 @@ describe('generateHistory', () => {
     expect(mean(10, 16, 'temperature')).toBeGreaterThan(mean(0, 5, 'temperature') + 8);
     expect(mean(10, 16, 'vibration')).toBeGreaterThan(5 * mean(0, 5, 'vibration'));
     expect(mean(10, 16, 'coolant_pressure')).toBeGreaterThan(2);
+  });
+
+  it('wears: vibration at full speed rises week by week until a maintenance resets it', async () => {
+    const o = resolveHistoryOptions({ plant, startMs: MONDAY, days: 28, seed: 3, faultsPerDay: 0, machineIds: ['asm-001', 'asm-002', 'asm-003'] });
+    const weekly = new Map<string, number[]>();
+    for (const m of o.machines) {
+      const sum = [0, 0, 0, 0];
+      const n = [0, 0, 0, 0];
+      runMachine(m, o, (ts, _seq, v) => {
+        // Full speed only, so the shift pattern does not mix into the comparison.
+        if (v[SENSOR_KINDS.indexOf('speed')]! > 1350) {
+          const w = Math.floor((ts - MONDAY) / (7 * 86_400_000));
+          sum[w]! += v[SENSOR_KINDS.indexOf('vibration')]!;
+          n[w]!++;
+        }
+      });
+      weekly.set(m.id, sum.map((x, i) => x / n[i]!));
+    }
+    const rising = (w: number[]): boolean => w.every((x, i) => i === 0 || x > w[i - 1]! * 1.01);
+    // With seed 3, asm-002 and asm-003 run the four weeks without maintenance; asm-001 is serviced in week 4.
+    expect(rising(weekly.get('asm-002')!)).toBe(true);
+    expect(rising(weekly.get('asm-003')!)).toBe(true);
+    const a1 = weekly.get('asm-001')!;
+    expect(rising(a1.slice(0, 3))).toBe(true);
+    expect(a1[3]!).toBeLessThan(0.8 * a1[2]!);
   });
 
   it('draws random faults of the chosen types only, at the configured rate', async () => {
