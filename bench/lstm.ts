@@ -28,6 +28,9 @@ interface EngineResult {
   trainSamplesPerSec: Figure;
   inferWindowsPerSec: Figure;
   oneWindowMsP50: Figure;
+  /** Throughput per CPU-second of this process (all threads): what contention does not take away. */
+  trainSamplesPerCpuSec: number;
+  inferWindowsPerCpuSec: number;
   trainGflops: number;
   inferGflops: number;
   ratioToPortable?: { train: number; infer: number; oneWindow: number };
@@ -79,14 +82,21 @@ async function measure(f: Forecaster, slow: boolean, quick: boolean, repeats: nu
   f.predict(one);
   const tr: number[] = [];
   const inf: number[] = [];
+  const trCpu: number[] = [];
+  const infCpu: number[] = [];
+  const cpuSec = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
   const lat: number[] = [];
   for (let r = 0; r < repeats; r++) {
+    let c = process.cpuUsage();
     let t = performance.now();
     await f.fit(train, { epochs: 1, batchSize: batch, shuffle: false, patience: 0 });
     tr.push((batch * trainBatches * 1000) / (performance.now() - t));
+    trCpu.push((batch * trainBatches) / cpuSec(process.cpuUsage(c)));
+    c = process.cpuUsage();
     t = performance.now();
     for (let i = 0; i < inferCalls; i++) f.predict(infer.x);
     inf.push((inferBatch * inferCalls * 1000) / (performance.now() - t));
+    infCpu.push((inferBatch * inferCalls) / cpuSec(process.cpuUsage(c)));
     const l: number[] = [];
     for (let i = 0; i < latencyCalls; i++) {
       const s = performance.now();
@@ -106,6 +116,8 @@ async function measure(f: Forecaster, slow: boolean, quick: boolean, repeats: nu
     trainSamplesPerSec,
     inferWindowsPerSec,
     oneWindowMsP50: figure(lat, false),
+    trainSamplesPerCpuSec: Math.max(...trCpu),
+    inferWindowsPerCpuSec: Math.max(...infCpu),
     // Training = forward + backward (about 2x forward) per sample.
     trainGflops: (trainSamplesPerSec.best * 3 * fwd) / 1e9,
     inferGflops: (inferWindowsPerSec.best * fwd) / 1e9,
@@ -150,7 +162,7 @@ export async function run(args: string[]): Promise<void> {
     return;
   }
   const rows = [
-    ['engine', 'simd', 'thr', 'train samples/s best (min..max)', 'x portable', 'infer windows/s best (min..max)', 'x portable', '1 window ms p50 best (min..max)', 'x portable', 'GFLOP/s train/infer'],
+    ['engine', 'simd', 'thr', 'train samples/s best (min..max)', 'x portable', 'infer windows/s best (min..max)', 'x portable', '1 window ms p50 best (min..max)', 'x portable', 'GFLOP/s train/infer', 'per CPU-s train/infer'],
     ...results.map((r) => [
       r.engine,
       r.simd,
@@ -162,9 +174,11 @@ export async function run(args: string[]): Promise<void> {
       fmt(r.oneWindowMsP50, 3),
       r.ratioToPortable!.oneWindow.toFixed(1),
       `${r.trainGflops.toFixed(1)}/${r.inferGflops.toFixed(1)}`,
+      `${r.trainSamplesPerCpuSec.toFixed(0)}/${r.inferWindowsPerCpuSec.toFixed(0)}`,
     ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   for (const row of rows) log(row.map((c, i) => c.padEnd(widths[i]!)).join('  '));
   log(`targets (issue 3): training >= 1500 samples/s, inference >= 6000 windows/s, one window < 1 ms. load average now ${after.toFixed(2)}`);
+  log('per CPU-s: samples (windows) per CPU-second of this process, all threads; on a shared machine wall-clock figures are lower by the share of CPU the others take.');
 }

@@ -87,9 +87,10 @@ static void pack_a(float* dst, const float* A, int lda, bool tA, int m0, int mc,
   }
 }
 
-void gemm_packed(int M, const float* A, int lda, bool tA, const PackedB& B, float* C, int ldc, bool accum) {
+void gemm_packed(int M, const float* A, int lda, bool tA, const PackedB& B, float* C, int ldc, bool accum, int kBegin,
+                 int kCount) {
   const Kernels& kn = kernels();
-  const int MR = kn.MR, NR = kn.NR, K = B.K;
+  const int MR = kn.MR, NR = kn.NR, K = kCount < 0 ? B.K - kBegin : kCount;
   const int strips = (int)B.stripCol.size();
   if (M <= 0 || strips == 0) return;
   if (K == 0) {
@@ -109,7 +110,7 @@ void gemm_packed(int M, const float* A, int lda, bool tA, const PackedB& B, floa
       const int mc = M - m0 < MC ? M - m0 : MC;
       pack_a(abuf, A, lda, tA, m0, mc, k0, kc, MR);
       for (int s = 0; s < strips; s++) {
-        const float* bp = B.data + (size_t)s * K * NR + (size_t)k0 * NR;
+        const float* bp = B.data + (size_t)s * B.K * NR + (size_t)(kBegin + k0) * NR;
         const int nr = B.stripWidth[s];
         float* cs = C + B.stripCol[s];
         for (int i = 0; i < mc; i += MR) {

@@ -27,6 +27,8 @@ void pack_b(PackedB& dst, int N, int K, const float* B, int ldb, bool tB);
 // Packs `count` column ranges [starts[r], starts[r] + width) of row-major B (K rows), so one GEMM
 // fills the same columns of C (an LSTM thread's share of all four gates).
 void pack_b_ranges(PackedB& dst, int K, const float* B, int ldb, const int* starts, int count, int width);
-void gemm_packed(int M, const float* A, int lda, bool tA, const PackedB& B, float* C, int ldc, bool accum);
+// Uses rows [kBegin, kBegin + kCount) of packed B (kCount < 0: to the end); A's column 0 meets row kBegin.
+void gemm_packed(int M, const float* A, int lda, bool tA, const PackedB& B, float* C, int ldc, bool accum, int kBegin = 0,
+                 int kCount = -1);
 
 }  // namespace pw

@@ -254,9 +254,12 @@ void LstmModel::layerBackward(int l, int B, const float* dHin, float* dXout) {
     int c0, c1;
     share(G, nt, tid, align, c0, c1);
     if (c1 > c0) {
-      gemm(I, c1 - c0, T * B, X, I, true, dZ + c0, G, false, gW + L.wx + c0, G, false);
+      // dZ is packed once and serves both dWx = X^T dZ and dWh = H_{t-1}^T dZ_{t>=1}.
+      static thread_local PackedB pdz;
+      pack_b(pdz, c1 - c0, T * B, dZ + c0, G, false);
+      gemm_packed(I, X, I, true, pdz, gW + L.wx + c0, G, false);
       if (T > 1)
-        gemm(H, c1 - c0, (T - 1) * B, hh, H, true, dZ + (size_t)B * G + c0, G, false, gW + L.wh + c0, G, false);
+        gemm_packed(H, hh, H, true, pdz, gW + L.wh + c0, G, false, B, (T - 1) * B);
       else
         for (int k = 0; k < H; k++) std::memset(gW + L.wh + (size_t)k * G + c0, 0, sizeof(float) * (c1 - c0));
       for (int j = c0; j < c1; j++) gW[L.b + j] = 0.0f;
