@@ -134,6 +134,8 @@ export class Responder extends EventEmitter<ResponderEvents> {
   /** Reloads open alerts and starts the timer. */
   async start(): Promise<void> {
     await this.manager.load();
+    // Warm the dispatcher (subscribe to acks) now; if the broker is away, commands fail later with a reason.
+    await this.deps.dispatcher?.start?.().catch((err: unknown) => this.log.warn({ err }, 'command dispatcher not ready; commands will retry the subscription'));
     if (this.options.tickMs !== null && !this.timer) {
       this.timer = setInterval(() => void this.tick().catch((err) => this.log.error({ err }, 'responder tick failed')), this.options.tickMs);
       this.timer.unref();

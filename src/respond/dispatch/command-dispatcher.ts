@@ -19,6 +19,8 @@ export interface DispatchResult {
 
 /** Sends a command to a machine and waits for its acknowledgement (port; MQTT is one adapter). */
 export interface CommandDispatcher {
+  /** Optional warm-up (e.g. subscribe to acks) so the first command doesn't pay for it. */
+  start?(): Promise<void>;
   dispatch(command: MachineCommand, target: { areaId: string }): Promise<DispatchResult>;
   close(): Promise<void>;
 }
