@@ -168,11 +168,12 @@ export class RealtimePlantSimulator {
     const base: IClientOptions = { reconnectPeriod: 1000, connectTimeout: 10_000, ...this.options.mqttOptions };
     const connect = async (clientId: string, willTopic: string, willMachineId: string): Promise<MqttClient> => {
       const will: MachineStatus = { machineId: willMachineId, state: 'offline', tsMs: startMs };
-      const client = await connectAsync(this.options.url, {
-        ...base,
-        clientId,
-        will: { topic: willTopic, payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
-      });
+      // No retries on the first connect: a wrong URL fails start() at once (fail fast); later drops reconnect.
+      const client = await connectAsync(
+        this.options.url,
+        { ...base, clientId, will: { topic: willTopic, payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true } },
+        false,
+      );
       client.on('error', (err) => this.log?.warn({ err, clientId }, 'MQTT client error'));
       client.on('message', (topic, payload) => this.onCommand(topic, payload));
       this.clients.push(client);

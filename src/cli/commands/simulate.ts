@@ -94,7 +94,7 @@ function parseDays(raw: string): number {
 
 function parseRate(raw: string): number {
   const n = Number(raw);
-  if (!(n >= 0 && n <= 1000)) throw new InvalidArgumentError(`--faults-per-day must be a number from 0 to 1000, got "${raw}"`);
+  if (!(n >= 0 && n <= 100)) throw new InvalidArgumentError(`--faults-per-day must be a number from 0 to 100, got "${raw}"`);
   return n;
 }
 
