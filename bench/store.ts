@@ -6,6 +6,8 @@
  * - SQLite bulk path (`bulkLoad: true`), machine-major batches of 20,000, as `plantwatch simulate` writes;
  * - SQLite live path (WAL, synchronous=NORMAL), time-major batches of 1,000 across many machines,
  *   with per-commit latency;
+ * - the same paced at a steady --paced-rate (10,000 rows/s: 50,000 machines at 5 s) for latency
+ *   as production sees it;
  * - PostgreSQL live path, when PLANTWATCH_TEST_PG_URL is set (own schema, dropped afterwards).
  * Rates count rows stored per second of time spent inside writeTelemetry; generating readings is
  * timed apart. Speed-ups are ratios against the baseline. CPU time is this process's (for PostgreSQL the
@@ -26,11 +28,14 @@ interface Args {
   liveRows: number;
   liveBatch: number;
   bulkBatch: number;
+  /** Rows/s of the paced live phase (ingestion at a steady rate, as in production). */
+  pacedRate: number;
+  pacedSeconds: number;
   json: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const out: Args = { days: 7, machines: 95, liveMachines: 50_000, liveRows: 500_000, liveBatch: 1000, bulkBatch: 20_000, json: false };
+  const out: Args = { days: 7, machines: 95, liveMachines: 50_000, liveRows: 500_000, liveBatch: 1000, bulkBatch: 20_000, pacedRate: 10_000, pacedSeconds: 10, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--json') out.json = true;
@@ -149,14 +154,20 @@ async function bulk(dir: string, a: Args): Promise<Phase> {
   };
 }
 
-async function live(store: Store, name: string, a: Args, rowsWanted: number): Promise<Phase> {
+async function live(store: Store, name: string, a: Args, rowsWanted: number, rowsPerS = 0, firstTick = 0): Promise<Phase> {
   const latencies: number[] = [];
   let rows = 0;
   let writeMs = 0;
   let writeCpuUs = 0;
-  let tick = 0;
+  let tick = firstTick;
   let machine = 0;
+  const startMs = performance.now();
   while (rows < rowsWanted) {
+    if (rowsPerS > 0) {
+      // Paced: the next batch is due when the rows so far would have arrived at rowsPerS.
+      const dueMs = startMs + (rows / rowsPerS) * 1000 - performance.now();
+      if (dueMs > 0) await new Promise((r) => setTimeout(r, dueMs));
+    }
     const batch: Telemetry[] = [];
     // Time-major: every machine's reading for a tick, then the next tick.
     while (batch.length < a.liveBatch) {
@@ -197,6 +208,10 @@ export async function run(argv: string[]): Promise<void> {
     phases.push(await bulk(dir, a));
     const sqlite = await openSqliteStore({ file: join(dir, 'live.db') });
     phases.push(await live(sqlite, `SQLite live, time-major, batch ${a.liveBatch}, ${a.liveMachines} machines`, a, a.liveRows));
+    const firstTick = Math.ceil(a.liveRows / a.liveMachines) + 1;
+    phases.push(
+      await live(sqlite, `SQLite live, paced at ${a.pacedRate} rows/s, batch ${a.liveBatch}`, a, a.pacedRate * a.pacedSeconds, a.pacedRate, firstTick),
+    );
     await sqlite.close();
     const url = process.env.PLANTWATCH_TEST_PG_URL;
     if (url) {

@@ -18,6 +18,7 @@ export {
   DEFAULT_SQLITE_CACHE_KIB,
   BULK_SQLITE_CACHE_KIB,
   ROLLUP_STEP_MS,
+  DEFAULT_SQLITE_WAL_AUTOCHECKPOINT_PAGES,
 } from './sqlite/sqlite-store.js';
 export {
   openPostgresStore,

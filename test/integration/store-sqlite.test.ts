@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/index.js';
@@ -67,6 +68,20 @@ describe('SQLite store', () => {
     mkdirSync(folder);
     await expect(openSqliteStore({ file: folder })).rejects.toMatchObject({ code: 'PW_ERR_STORE_OPEN', message: expect.stringContaining('is a directory') });
     await expect(openSqliteStore({ file: join(dir, 'missing', 'deeper', 'x.db') })).rejects.toMatchObject({ code: 'PW_ERR_STORE_OPEN' });
+  });
+
+  it('refuses a file written by a newer plantwatch (schema version above the known migrations)', async () => {
+    const file = nextFile();
+    const store = await openSqliteStore({ file });
+    const known = await store.schemaVersion();
+    await store.close();
+    const raw = new Database(file);
+    raw.prepare('INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)').run(known + 1, 'from the future', Date.now());
+    raw.close();
+    await expect(openSqliteStore({ file })).rejects.toMatchObject({
+      code: 'PW_ERR_STORE_SCHEMA_TOO_NEW',
+      message: expect.stringContaining(`schema version ${known + 1}`),
+    });
   });
 
   it('refuses a file whose bulk load never finished', async () => {
