@@ -140,6 +140,15 @@ describe('SKAB protocol', () => {
     });
   });
 
+  it('the LSTM forecaster plugs into the same pipeline', async () => {
+    const r = await evaluateSkab(files.slice(0, 1), detectorSpec('lstm', { lstmPreset: 'tiny', lstmEpochs: 2 }));
+    expect(r.name).toBe('lstm-tiny');
+    expect(r.forecast).not.toBeNull();
+    expect(r.files[0]!.predicted!.length).toBe(300);
+    expect(r.files[0]!.predicted![0]!.length).toBe(8);
+    expect(Number.isFinite(r.files[0]!.threshold)).toBe(true);
+  });
+
   it('the pipeline is given only training rows: fitting never reads past them', async () => {
     const f = files[0]!;
     const train = f.values.slice(0, 400);

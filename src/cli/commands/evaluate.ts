@@ -37,6 +37,7 @@ interface EvaluateOptions {
   lstmPreset: string;
   lstmEpochs?: number;
   progress: boolean;
+  thresholding: string;
 }
 
 function parseModels(list: string): EvalModelName[] {
@@ -60,9 +61,11 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--window <n>', 'rows per window for the windowed models (default 10)', intOption('--window'))
     .option('--lstm-preset <name>', `LSTM preset: ${PRESET_NAMES.join(', ')}`, 'small')
     .option('--lstm-epochs <n>', "override the LSTM preset's epochs", intOption('--lstm-epochs'))
+    .option('--thresholding <kind>', 'static (fitted on training rows, default) or telemanom (dynamic, reads test scores but no labels)', 'static')
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (opts: EvaluateOptions) => {
       const models = parseModels(opts.models);
+      if (opts.thresholding !== 'static' && opts.thresholding !== 'telemanom') throw new ValidationError('PW_ERR_VALIDATION_OPTION', `--thresholding must be static or telemanom, got "${opts.thresholding}"`);
       if (!(PRESET_NAMES as readonly string[]).includes(opts.lstmPreset)) throw new ValidationError('PW_ERR_VALIDATION_OPTION', `--lstm-preset must be one of ${PRESET_NAMES.join(', ')}, got "${opts.lstmPreset}"`);
       if (opts.dataset !== 'skab' && opts.dataset !== 'nab' && opts.dataset !== 'simulated') throw new ValidationError('PW_ERR_VALIDATION_OPTION', `--dataset must be skab, nab or simulated, got "${opts.dataset}"`);
       if (opts.dataset !== 'simulated' && !opts.data) throw new ValidationError('PW_ERR_VALIDATION_OPTION', `--data <dir> is required for --dataset ${opts.dataset}`);
@@ -87,11 +90,13 @@ export function registerEvaluateCommand(program: Command): void {
         for (const m of models) {
           const spec = detectorSpec(m, specOptions);
           bar?.start(files.length, 0, { model: spec.name, file: '' });
-          results.push(await evaluateSkab(files, spec, { onProgress: (done, _t, file) => bar?.update(done, { model: spec.name, file }) }));
+          results.push(await evaluateSkab(files, spec, { thresholding: opts.thresholding as 'static' | 'telemanom', onProgress: (done, _t, file) => bar?.update(done, { model: spec.name, file }) }));
           bar?.stop();
         }
         const notes = [
-          'Thresholds: SKAB notebooks\' rule, fixed before any test row is seen: 3/2 x the 0.99 quantile of the in-sample training scores; scores are EWMA-smoothed (alpha 0.1).',
+          opts.thresholding === 'telemanom'
+            ? 'Thresholds: telemanom dynamic threshold per file over the test scores (no labels read, but NOT a training-only threshold); scores EWMA-smoothed (alpha 0.1).'
+            : 'Thresholds: SKAB notebooks\' rule, fixed before any test row is seen: 3/2 x the 0.99 quantile of the in-sample training scores; scores are EWMA-smoothed (alpha 0.1).',
           `Windows of ${opts.window ?? 10} rows (PCA uses single rows, as SKAB's T2+Q). Seed ${opts.seed}. LSTM preset ${opts.lstmPreset}.`,
           'other/2.csv has its anomaly inside the training rows (SOURCE.md); it is kept, as SKAB does.',
         ];

@@ -35,6 +35,8 @@ export interface WindowDetectorOptions {
   validationFraction?: number;
   /** Cleaning of training rows; windows touching a dropped row are not trained on. `false` = off (default). */
   clean?: CleanOptions | false;
+  /** How per-sensor errors combine into one score (forecast models). Default mean. */
+  aggregate?: 'mean' | 'max';
   /** Floor of the per-sensor error scale, in scaled units (a quantised sensor can have 0 error std). Default 0.01. */
   minSensorScale?: number;
 }
@@ -105,7 +107,7 @@ export async function fitWindowDetector(model: WindowModel, trainRows: readonly 
     const pred = model.predict(X);
     const resid = pred.map((p, k) => p.map((v, c) => y[k]![c]! - v)).slice(evalFrom);
     sensorScale = resid[0]!.map((_, c) => Math.max(minScale, std(resid.map((r) => r[c]!))));
-    scores = scoreForecastErrors(pred, y, { alpha, sensorScale }).score;
+    scores = scoreForecastErrors(pred, y, { alpha, sensorScale, aggregate: options.aggregate ?? 'mean' }).score;
   } else {
     scores = ewma(model.score(X), alpha);
   }
@@ -125,7 +127,7 @@ export async function fitWindowDetector(model: WindowModel, trainRows: readonly 
       const first = win.targetIndex.findIndex((t) => t + warm >= from);
       if (model.kind === 'forecast') {
         const pred = model.predict(win.X);
-        const sc = scoreForecastErrors(pred, win.y, { alpha, sensorScale: sensorScale! }).score;
+        const sc = scoreForecastErrors(pred, win.y, { alpha, sensorScale: sensorScale!, aggregate: options.aggregate ?? 'mean' }).score;
         return { score: sc.slice(first), predicted: scaler.inverseTransform(pred.slice(first)) };
       }
       return { score: ewma(model.score(win.X), alpha).slice(first), predicted: null };

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../domain/index.js';
-import { applyThreshold } from '../../detect/index.js';
+import { applyThreshold, telemanomThreshold, type TelemanomOptions } from '../../detect/index.js';
 import { SKAB_TRAIN_ROWS, type SkabFile } from '../datasets/skab.js';
 import {
   addConfusion,
@@ -66,6 +66,13 @@ export interface SkabModelResult {
 
 export interface SkabRunOptions {
   trainRows?: number;
+  /**
+   * `static` (default): alarm where the score reaches the threshold fitted on training rows.
+   * `telemanom`: Hundman et al.'s nonparametric threshold over each file's test scores; it reads
+   * no labels, but it does read the test scores, so it is not a training-only threshold.
+   */
+  thresholding?: 'static' | 'telemanom';
+  telemanom?: TelemanomOptions;
   /** Called after each file. */
   onProgress?: (done: number, total: number, file: string) => void;
   /** Test hook: sees every fitted detector and the rows it was fitted on. */
@@ -111,7 +118,10 @@ export async function evaluateSkab(files: readonly SkabFile[], spec: DetectorSpe
       labels: f.anomaly.slice(trainRows),
       changepoints: f.changepoint.slice(trainRows),
       score: scored.score,
-      alarms: applyThreshold(scored.score, detector.threshold),
+      alarms:
+        options.thresholding === 'telemanom'
+          ? telemanomThreshold(scored.score, { windowSize: scored.score.length, errorBuffer: 10, ...options.telemanom }).flags
+          : applyThreshold(scored.score, detector.threshold),
       threshold: detector.threshold,
       predicted: scored.predicted,
       actual: f.values.slice(trainRows),
