@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MachineCommand } from '../domain/index.js';
 import type { CommandDispatcher, DispatchResult } from './dispatch/command-dispatcher.js';
 import type { Notification, Notifier } from './notify/notifier.js';
+import { createMemoryRepositories } from './memory-repositories.js';
 import { createResponder, type ResponderOptions } from './responder.js';
 import { parseRules } from './rules/rules-schema.js';
 import { anomaly, ManualClock, normal, silentLogger } from './test-fixtures.js';
@@ -223,6 +224,40 @@ describe('Responder', () => {
     await responder.idle();
     expect(dispatcher.sent).toHaveLength(3);
     expect((await responder.listActions({ statuses: ['rate_limited'] })).map((a) => a.machineId).sort()).toEqual(['wld-004', 'wld-005']);
+  });
+
+  it('an alert that becomes critical is decided again: vibration notify, then stop + notify', async () => {
+    const { responder, dispatcher, consoleFeed } = setup();
+    const first = await responder.onAnomaly(anomaly({ type: 'abnormal_vibration', machineId: 'asm-001', criticality: 'high' }));
+    await responder.idle();
+    expect(first.alert.urgency).toBe('medium');
+    expect(dispatcher.sent).toEqual([]);
+    const worse = await responder.onAnomaly(anomaly({ type: 'abnormal_vibration', machineId: 'asm-001', criticality: 'high', score: 1.3 }));
+    await responder.idle();
+    expect(worse).toMatchObject({ change: 'urgency_raised', decide: true, alert: { id: first.alert.id, urgency: 'critical' } });
+    expect(dispatcher.sent.map((c) => [c.machineId, c.type])).toEqual([['asm-001', 'stop']]);
+    expect(consoleFeed.map((n) => n.ruleId)).toEqual(['abnormal-vibration', 'abnormal-vibration-severe']);
+    // Same urgency again: a repeat, nothing new decided.
+    await responder.onAnomaly(anomaly({ type: 'abnormal_vibration', machineId: 'asm-001', criticality: 'high', score: 1.3 }));
+    await responder.idle();
+    expect(dispatcher.sent).toHaveLength(1);
+  });
+
+  it('a restarted responder on the same repositories picks up open alerts and clears them', async () => {
+    const clock = new ManualClock();
+    const repositories = createMemoryRepositories();
+    const first = createResponder({ logger: silentLogger(), clock, repositories, options: { tickMs: null, escalation: [], dryRun: true } });
+    await first.start();
+    const { alert } = await first.onAnomaly(anomaly());
+    await first.close();
+    const second = createResponder({ logger: silentLogger(), clock, repositories, options: { tickMs: null, escalation: [], dryRun: true, alerts: { clearAfterTicks: 1, clearAfterMs: null } } });
+    await second.start();
+    expect(second.listOpenAlerts().map((a) => a.id)).toEqual([alert.id]);
+    const again = await second.onAnomaly(anomaly());
+    expect(again).toMatchObject({ change: 'repeated', alert: { id: alert.id, count: 2 } });
+    expect((await second.onNormal(normal())).map((a) => a.id)).toEqual([alert.id]);
+    expect((await second.alertHistory(alert.id)).map((t) => t.to)).toEqual(['active_unacknowledged', 'cleared_unacknowledged']);
+    await second.close();
   });
 
   it('a bad event is refused with a reason and the next one still works', async () => {
