@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ModelError } from '../../domain/index.js';
 import type { LstmArchitecture } from '../presets.js';
 import { PRESETS } from '../presets.js';
 import type { BackendConfig, LstmBackend } from './backend.js';
