@@ -260,6 +260,19 @@ describe('Responder', () => {
     await second.close();
   });
 
+  it('refuses options that would misbehave, naming each problem', () => {
+    let err: unknown;
+    try {
+      createResponder({ logger: silentLogger(), options: { escalation: [{ afterMs: 0, team: 'it', channels: [] }], alerts: { clearAfterTicks: null, clearAfterMs: null } } });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'PW_ERR_RULES_OPTIONS' });
+    expect((err as Error).message).toBe(
+      'invalid responder options: escalation[0].afterMs must be > 0 ms, got 0; escalation[0].channels must name at least one channel; alerts.clearAfterTicks and alerts.clearAfterMs are both null: alerts could never clear',
+    );
+  });
+
   it('a bad event is refused with a reason and the next one still works', async () => {
     const { responder, dispatcher } = setup();
     await expect(responder.onAnomaly({ ...anomaly(), machineId: '' })).rejects.toMatchObject({ code: 'PW_ERR_VALIDATION_ANOMALY_EVENT' });

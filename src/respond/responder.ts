@@ -112,6 +112,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
   constructor(private readonly deps: ResponderDeps) {
     super();
     this.options = { ...DEFAULT_RESPONDER_OPTIONS, ...deps.options };
+    validateOptions(this.options);
     this.clock = deps.clock ?? SYSTEM_CLOCK;
     this.log = deps.logger.child({ component: 'responder' });
     this.repos = deps.repositories ?? createMemoryRepositories();
@@ -376,6 +377,22 @@ export class Responder extends EventEmitter<ResponderEvents> {
       this.track(this.engine.escalate(updated, level, next.team, next.channels));
     }
   }
+}
+
+/** Fail fast at startup (STYLE 4) on options that would misbehave at run time. */
+function validateOptions(o: ResponderOptions): void {
+  const problems: string[] = [];
+  o.escalation.forEach((l, i) => {
+    if (!Number.isFinite(l.afterMs) || l.afterMs <= 0) problems.push(`escalation[${i}].afterMs must be > 0 ms, got ${l.afterMs}`);
+    if (!Array.isArray(l.channels) || l.channels.length === 0) problems.push(`escalation[${i}].channels must name at least one channel`);
+  });
+  if (!Number.isFinite(o.effectWatchMs) || o.effectWatchMs <= 0) problems.push(`effectWatchMs must be > 0, got ${o.effectWatchMs}`);
+  if (o.tickMs !== null && (!Number.isFinite(o.tickMs) || o.tickMs < 10)) problems.push(`tickMs must be >= 10 or null, got ${o.tickMs}`);
+  if (!Number.isInteger(o.maxConcurrentStops) || o.maxConcurrentStops < 0) problems.push(`maxConcurrentStops must be an integer >= 0, got ${o.maxConcurrentStops}`);
+  const a = o.alerts;
+  if (a.clearRatio !== undefined && !(a.clearRatio > 0 && a.clearRatio <= 1)) problems.push(`alerts.clearRatio must be in (0, 1], got ${a.clearRatio}`);
+  if (a.clearAfterTicks === null && a.clearAfterMs === null) problems.push('alerts.clearAfterTicks and alerts.clearAfterMs are both null: alerts could never clear');
+  if (problems.length > 0) throw new RespondError('PW_ERR_RULES_OPTIONS', `invalid responder options: ${problems.join('; ')}`, 500, { details: { problems } });
 }
 
 /** Builds a {@link Responder}; call `start()` before feeding events. */
