@@ -169,6 +169,7 @@ export function defineStoreContract(name: string, harness: StoreHarness): void {
       expect(result).toEqual({ rawDeleted: 144, minuteDeleted: 72, hourDeleted: 0 });
       const raw = await store.queryTelemetry({ machineId: 'm-1', fromMs: T0, toMs: T0 + 3 * DAY });
       expect(raw).toEqual(rows.slice(144));
+      expect((await store.stats()).telemetryRows).toBe(144);
       const q = { machineId: 'm-1', sensor: 'temperature' as SensorKind, fromMs: T0, toMs: T0 + 3 * DAY };
       expect((await store.queryRollup({ ...q, resolution: '1m' }))[0]!.tsMs).toBe(T0 + 12 * HOUR);
       const hours = await store.queryRollup({ ...q, resolution: '1h' });

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/index.js';
-import { createStore, openSqliteStore, sqliteFilePath } from '../../src/store/index.js';
+import { createStore, openSqliteStore, SQLITE_MIGRATIONS, sqliteFilePath } from '../../src/store/index.js';
 import { defineStoreContract } from './store-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'plantwatch-store-'));
@@ -68,6 +68,25 @@ describe('SQLite store', () => {
     mkdirSync(folder);
     await expect(openSqliteStore({ file: folder })).rejects.toMatchObject({ code: 'PW_ERR_STORE_OPEN', message: expect.stringContaining('is a directory') });
     await expect(openSqliteStore({ file: join(dir, 'missing', 'deeper', 'x.db') })).rejects.toMatchObject({ code: 'PW_ERR_STORE_OPEN' });
+  });
+
+  it('upgrades a version-1 file in place, counting the rows it already holds', async () => {
+    const file = nextFile();
+    const raw = new Database(file);
+    raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)');
+    raw.exec(SQLITE_MIGRATIONS[0]!.sql);
+    raw.prepare('INSERT INTO schema_migrations VALUES (1, ?, 0)').run(SQLITE_MIGRATIONS[0]!.name);
+    raw.exec("INSERT INTO machine_keys (mid, machine_id) VALUES (1, 'm-1')");
+    const insert = raw.prepare('INSERT INTO telemetry (mid, ts_ms, mask, raw_mask, temperature) VALUES (1, ?, 1, 0, 215)');
+    for (let i = 0; i < 5; i++) insert.run(T0 + i * 5000);
+    raw.close();
+    const store = await openSqliteStore({ file });
+    expect(await store.schemaVersion()).toBe(SQLITE_MIGRATIONS.length);
+    expect((await store.stats()).telemetryRows).toBe(5);
+    expect((await store.queryTelemetry({ machineId: 'm-1', fromMs: T0, toMs: T0 + 1 }))[0]).toEqual({ machineId: 'm-1', tsMs: T0, values: { temperature: 21.5 } });
+    await store.writeTelemetry([{ machineId: 'm-1', tsMs: T0 + 60_000, values: {} }]);
+    expect((await store.stats()).telemetryRows).toBe(6);
+    await store.close();
   });
 
   it('refuses a file written by a newer plantwatch (schema version above the known migrations)', async () => {

@@ -304,6 +304,8 @@ export class SqliteStore implements Store {
       ),
       earliestTs: db.prepare('SELECT MIN((SELECT ts_ms FROM telemetry t WHERE t.mid = k.mid ORDER BY ts_ms LIMIT 1)) FROM machine_keys k').pluck(),
       nextTsFrom: db.prepare('SELECT MIN((SELECT ts_ms FROM telemetry t WHERE t.mid = k.mid AND t.ts_ms >= ? ORDER BY ts_ms LIMIT 1)) FROM machine_keys k').pluck(),
+      addTelemetryCount: db.prepare("UPDATE row_counts SET n = n + ? WHERE name = 'telemetry'"),
+      telemetryCount: db.prepare("SELECT n FROM row_counts WHERE name = 'telemetry'").pluck(),
       raiseHorizon: db.prepare('UPDATE rollup_state SET horizon_ms = MAX(COALESCE(horizon_ms, @ts), @ts) WHERE resolution = @res'),
       rollupMinute: db.prepare(
         `INSERT OR REPLACE INTO rollup_1m (mid, bucket_ms, ${rollupCols})
@@ -465,7 +467,10 @@ export class SqliteStore implements Store {
           }
         }
         // Late data below the roll-up watermark: remember where roll-ups must be recomputed.
-        if (inserted > 0) s.markDirty.run({ ts: minTsMs });
+        if (inserted > 0) {
+          s.markDirty.run({ ts: minTsMs });
+          s.addTelemetryCount.run(inserted);
+        }
       })();
       return { inserted, duplicates };
     });
@@ -615,7 +620,9 @@ export class SqliteStore implements Store {
       // One machine per transaction, yielding in between, for the same reason as roll-ups.
       for (const mid of s.allMids.all() as number[]) {
         this.db.transaction(() => {
-          result.rawDeleted += s.deleteRaw.run(mid, plan.rawCutMs).changes;
+          const raw = s.deleteRaw.run(mid, plan.rawCutMs).changes;
+          s.addTelemetryCount.run(-raw);
+          result.rawDeleted += raw;
           result.minuteDeleted += s.deleteMinute.run(mid, plan.minuteCutMs).changes;
           result.hourDeleted += s.deleteHour.run(mid, plan.hourCutMs).changes;
         })();
@@ -691,7 +698,7 @@ export class SqliteStore implements Store {
     return this.guard('reading stats', () => {
       void this.s;
       const count = (table: string): number => this.db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
-      return { telemetryRows: count('telemetry'), labelRows: count('fault_labels'), deadLetterRows: count('dead_letters') };
+      return { telemetryRows: this.s.telemetryCount.get() as number, labelRows: count('fault_labels'), deadLetterRows: count('dead_letters') };
     });
   }
 
