@@ -2,9 +2,13 @@
 
 namespace pw {
 
-// Spins of about 40-100 cycles each before yielding, and yields before sleeping.
+// Spins (pause: about 40-100 cycles each) before yielding, and yields before sleeping. Barrier
+// waits spin briefly: on an idle machine the partner arrives within microseconds, and on a busy
+// one it may be descheduled, when spinning only burns the timeslice it needs.
 static constexpr int kSpins = 2000;
 static constexpr int kYields = 200;
+static constexpr int kBarrierSpins = 300;
+static constexpr int kBarrierYields = 20;
 
 void cpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -16,16 +20,29 @@ void cpuRelax() {
 
 void Barrier::wait() {
   if (n_ <= 1) return;
-  const uint32_t g = gen_.load(std::memory_order_acquire);
-  if (count_.fetch_add(1, std::memory_order_acq_rel) == n_ - 1) {
-    count_.store(0, std::memory_order_relaxed);
-    gen_.fetch_add(1, std::memory_order_release);
+  const uint32_t g = gen_.load();
+  if (count_.fetch_add(1) == n_ - 1) {
+    count_.store(0);
+    gen_.fetch_add(1);
+    if (sleepers_.load() > 0) {
+      std::lock_guard<std::mutex> lk(mu_);
+      cv_.notify_all();
+    }
     return;
   }
-  int spins = 0;
-  while (gen_.load(std::memory_order_acquire) == g) {
-    if (++spins < kSpins) cpuRelax();
-    else std::this_thread::yield();
+  // Spin, then yield, then sleep: a partner descheduled on a busy machine is waited for asleep.
+  for (int spins = 0; gen_.load(std::memory_order_acquire) == g; spins++) {
+    if (spins < kBarrierSpins) {
+      cpuRelax();
+    } else if (spins < kBarrierSpins + kBarrierYields) {
+      std::this_thread::yield();
+    } else {
+      std::unique_lock<std::mutex> lk(mu_);
+      sleepers_.fetch_add(1);
+      cv_.wait(lk, [&] { return gen_.load() != g; });
+      sleepers_.fetch_sub(1);
+      break;
+    }
   }
 }
 

@@ -21,6 +21,9 @@ class Barrier {
   int n_;
   std::atomic<int> count_{0};
   std::atomic<uint32_t> gen_{0};
+  std::atomic<int> sleepers_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
 };
 
 class Pool {
