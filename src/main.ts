@@ -7,11 +7,10 @@ import { buildPlant, type Plant } from './domain/index.js';
 import { startIngestion, type RunningIngestion } from './ingest/index.js';
 import { createLogger, type Logger } from './logging/index.js';
 import { RealtimePlantSimulator } from './simulate/index.js';
-import { createStore, sqliteFilePath, type Store } from './store/index.js';
+import { createStore, sqliteFilePath, startStoreMaintenance, type Store } from './store/index.js';
 
-/** How often the running process logs its counters and rolls up / prunes stored readings. */
+/** How often the running process logs its counters. */
 export const STATUS_INTERVAL_MS = 60_000;
-export const MAINTENANCE_INTERVAL_MS = 5 * 60_000;
 
 export interface RunningPlantwatch {
   logger: Logger;
@@ -60,6 +59,9 @@ export async function startPlantwatch(config: Readonly<Config>, rootLogger?: Log
   try {
     const store = await createStore(config, logger);
     stops.push(() => store.close());
+    // Roll-ups and retention (SPEC 3) run in the background; failures are logged and retried.
+    const maintenance = startStoreMaintenance({ store, config, logger });
+    stops.push(() => maintenance.stop());
     const plant = buildPlant({ machineCount: config.plant.machineCount, plantId: config.plant.id });
     await store.savePlant(plant);
     logger.info({ store: store.kind, ...(store.kind === 'sqlite' ? { file: sqliteFilePath(config) } : {}) }, 'store ready');
@@ -110,14 +112,7 @@ export async function startPlantwatch(config: Readonly<Config>, rootLogger?: Log
       logger.info({ ingest: ingestion.counters(), simulator: simulator?.counters }, 'status');
     }, STATUS_INTERVAL_MS);
     statusTimer.unref();
-    const maintenanceTimer = setInterval(() => {
-      void runMaintenance(store, config, logger);
-    }, MAINTENANCE_INTERVAL_MS);
-    maintenanceTimer.unref();
-    stops.push(async () => {
-      clearInterval(statusTimer);
-      clearInterval(maintenanceTimer);
-    });
+    stops.push(async () => clearInterval(statusTimer));
 
     let stopping: Promise<void> | undefined;
     return {
@@ -137,23 +132,5 @@ export async function startPlantwatch(config: Readonly<Config>, rootLogger?: Log
   } catch (err) {
     await stopAll();
     throw err;
-  }
-}
-
-/** Roll-ups and retention (SPEC 3). A failure is logged and retried next time, never fatal. */
-async function runMaintenance(store: Store, config: Readonly<Config>, logger: Logger): Promise<void> {
-  const nowMs = Date.now();
-  const day = 86_400_000;
-  try {
-    await store.rollUp(nowMs - 60_000);
-    const result = await store.applyRetention({
-      nowMs,
-      rawMaxAgeMs: config.store.retention.rawDays * day,
-      minuteMaxAgeMs: config.store.retention.minuteDays * day,
-      hourMaxAgeMs: config.store.retention.hourDays * day,
-    });
-    logger.debug({ retention: result }, 'maintenance done');
-  } catch (err) {
-    logger.error({ err }, 'roll-up or retention failed; will retry');
   }
 }

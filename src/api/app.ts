@@ -1,5 +1,5 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import type { Logger } from '../logging/logger.js';
+import type { Logger } from '../logging/index.js';
 import type { Ingestor } from '../ingest/index.js';
 import { registerErrorHandler } from './plugins/errors.js';
 import { healthRoutes } from './routes/health.js';

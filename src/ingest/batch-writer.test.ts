@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { DeadLetter, Telemetry } from '../domain/index.js';
-import { createLogger } from '../logging/logger.js';
+import { createLogger } from '../logging/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 import { BatchWriter, WRITE_FAILED_CODE } from './batch-writer.js';
 

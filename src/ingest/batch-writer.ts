@@ -1,5 +1,5 @@
 import { StoreError, type DeadLetter, type Telemetry } from '../domain/index.js';
-import type { Logger } from '../logging/logger.js';
+import type { Logger } from '../logging/index.js';
 import type { Store } from '../store/index.js';
 
 /** Refused by the store even when written alone (after the batch kept failing). */

@@ -1,6 +1,6 @@
 import type { DeadLetter, Plant, Telemetry } from '../domain/index.js';
 import type { Config } from '../config/index.js';
-import type { Logger } from '../logging/logger.js';
+import type { Logger } from '../logging/index.js';
 import type { BatchWriter, WriteItem, WriteOutcome } from './batch-writer.js';
 import { WRITE_FAILED_CODE } from './batch-writer.js';
 import { makeDeadLetter, storablePayload, type DeadLetterSource } from './dead-letter.js';

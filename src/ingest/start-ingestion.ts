@@ -1,7 +1,7 @@
 import type { Aedes } from 'aedes';
 import type { Plant } from '../domain/index.js';
 import type { Config } from '../config/index.js';
-import type { Logger } from '../logging/logger.js';
+import type { Logger } from '../logging/index.js';
 import type { Store } from '../store/index.js';
 import { BatchWriter, type BatchWriterCounters } from './batch-writer.js';
 import { Ingestor, type IngestCounters, type TelemetryListener } from './ingestor.js';

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { ValidationError, buildPlant, type Plant } from '../../domain/index.js';
 import { BatchWriter, CSV_COLUMNS_HELP, Ingestor, importCsv, type CsvImportSummary } from '../../ingest/index.js';
-import { createLogger } from '../../logging/logger.js';
+import { createLogger } from '../../logging/index.js';
 import { createStore, sqliteFilePath } from '../../store/index.js';
 import type { Store } from '../../store/index.js';
 import { configFor, printResult } from '../shared-options.js';

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import { IngestError } from '../../domain/index.js';
-import type { Logger } from '../../logging/logger.js';
+import type { Logger } from '../../logging/index.js';
 
 export interface EmbeddedBrokerOptions {
   /** Listen address, e.g. 127.0.0.1 (loopback only) or 0.0.0.0. */

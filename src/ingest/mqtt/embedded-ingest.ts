@@ -1,6 +1,6 @@
 import type { Aedes, AedesPublishPacket, Client, PublishPacket } from 'aedes';
 import { parseTopic } from '../../domain/index.js';
-import type { Logger } from '../../logging/logger.js';
+import type { Logger } from '../../logging/index.js';
 import type { Ingestor } from '../ingestor.js';
 
 const SYS_PREFIX = '$SYS/';

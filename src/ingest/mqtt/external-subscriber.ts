@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { IngestError, channelFilter, parseTopic } from '../../domain/index.js';
-import type { Logger } from '../../logging/logger.js';
+import type { Logger } from '../../logging/index.js';
 import type { Ingestor } from '../ingestor.js';
 
 export const DEFAULT_SUBSCRIBER_CLIENT_ID_PREFIX = 'plantwatch-ingest-';
