@@ -6,3 +6,4 @@ export * from './faults.js';
 export * from './commands.js';
 export * from './topics.js';
 export * from './alerts.js';
+export * from './detection.js';
