@@ -28,6 +28,13 @@ static inline void share(int n, int nt, int tid, int align, int& j0, int& j1) {
   j1 = j0 + chunk < n ? j0 + chunk : n;
 }
 
+// Threads meet once per step, so a step must carry enough work to pay for it: below about 0.2 M
+// multiply-adds per step (tiny batches, small layers) one thread is faster. Results do not depend
+// on the thread count (each output element has one owner and a fixed summation order).
+int LstmModel::threadsFor(int B, int H) const {
+  return (size_t)B * 4 * H * H < 200000 ? 1 : cfg_.threads;
+}
+
 LstmModel::LstmModel(const LstmConfig& cfg) : cfg_(cfg) {
   size_t off = 0;
   int prev = cfg.inputSize;
@@ -93,9 +100,7 @@ void LstmModel::layerForward(int l, int B, const float* X, float* Hout, bool tra
   float* tcc = train ? tc_[l].data() : tcS_.data();
   const float* W = w_.data();
   const int align = kernels().NR >= 16 ? 16 : kernels().NR;
-  // A tiny batch is latency-bound: one thread, no barriers.
-  const int nthreads = B <= 4 ? 1 : cfg_.threads;
-  Pool::instance().run(nthreads, [&](int tid, int nt, Barrier& bar) {
+  Pool::instance().run(threadsFor(B, H), [&](int tid, int nt, Barrier& bar) {
     int j0, j1;
     share(H, nt, tid, align, j0, j1);
     const int nj = j1 - j0;
@@ -226,7 +231,7 @@ void LstmModel::layerBackward(int l, int B, const float* dHin, float* dXout) {
   const float* W = w_.data();
   float* gW = g_.data();
   const int align = kernels().NR >= 16 ? 16 : kernels().NR;
-  Pool::instance().run(B <= 4 ? 1 : cfg_.threads, [&](int tid, int nt, Barrier& bar) {
+  Pool::instance().run(threadsFor(B, H), [&](int tid, int nt, Barrier& bar) {
     int j0, j1;
     share(H, nt, tid, align, j0, j1);
     const int nj = j1 - j0;

@@ -48,6 +48,7 @@ class LstmModel {
   std::vector<float> zS_, cS_[2], tcS_, seqS_[2];
 
   const float* forward(const float* x, int B, bool train, int64_t seed);
+  int threadsFor(int B, int H) const;
   void layerForward(int l, int B, const float* X, float* Hout, bool train);
   void layerBackward(int l, int B, const float* dHin, float* dXout);
   const float* denseForward(const float* in, int B, bool train);

@@ -117,6 +117,41 @@ describeNative('native engine', () => {
     });
   }
 
+  // Large enough per step for the native engine to actually use its threads (lstm.cpp threadsFor).
+  const BIG: LstmArchitecture = { ...ARCH, lstmUnits: [64, 48], denseUnits: [16] };
+  const BIG_CFG: BackendConfig = { ...BIG, inputSize: F, windowSize: W };
+
+  it('agrees with the portable engine at a size that runs on two threads', () => {
+    const p = new PortableBackend(BIG_CFG);
+    const q = native(2, BIG_CFG);
+    const w = initialWeights(BIG, F, 8);
+    p.setWeights(w);
+    q.setWeights(w);
+    const n = 24;
+    const { x, y } = data(n, 10);
+    const pg = p.gradients(x, y, n, 5);
+    const qg = q.gradients(x, y, n, 5);
+    const gmax = pg.grads.reduce((m, g) => Math.max(m, Math.abs(g)), 0);
+    let worst = 0;
+    for (let i = 0; i < pg.grads.length; i++) worst = Math.max(worst, Math.abs(pg.grads[i]! - qg.grads[i]!) / (Math.abs(pg.grads[i]!) + 1e-2 * gmax));
+    expect(worst).toBeLessThan(1e-3);
+    q.dispose();
+  });
+
+  it('gives the same weights bit for bit on one and on two threads', () => {
+    const w = initialWeights(BIG, F, 8);
+    const { x, y } = data(24, 12);
+    const trained = (threads: number): Buffer => {
+      const q = native(threads, BIG_CFG);
+      q.setWeights(w);
+      for (let i = 0; i < 3; i++) q.trainBatch(x, y, 24, i, 1e-3);
+      const out = Buffer.from(q.getWeights().buffer);
+      q.dispose();
+      return out;
+    };
+    expect(trained(1).equals(trained(2))).toBe(true);
+  });
+
   it('gives bit-identical trained weights for the same seed on one thread', async () => {
     const train = async (): Promise<Float32Array> => {
       const f = new LstmForecaster({ preset: 'tiny', architecture: ARCH, inputSize: F, windowSize: W, seed: 11, engine: 'native', threads: 1 });
