@@ -1,10 +1,10 @@
 /**
- * Publisher worker for bench/ingest.ts: one mqtt.js client publishing telemetry at QoS 1 for its
+ * Publisher process for bench/ingest.ts (a separate process, so the CPU time of the ingesting
+ * process can be measured apart from the publishers): one mqtt.js client publishing telemetry at QoS 1 for its
  * share of the machines, measuring publish -> PUBACK latency (the PUBACK leaves only after commit).
  * - mode 'rate': open loop, each machine once per tickMs (the plant's real pattern);
  * - mode 'max': closed loop, `window` messages in flight, as fast as acknowledgements come back.
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import mqtt from 'mqtt';
 
 export interface PublisherTask {
@@ -32,13 +32,18 @@ export interface PublisherResult {
   skipped: number;
   errors: number;
   /** publish -> PUBACK, ms, for messages published after the warm-up. */
-  latenciesMs: Float64Array;
+  latenciesMs: number[];
   ackedAfterWarmup: number;
   firstMeasuredMs: number;
   lastAckMs: number;
 }
 
-const task = workerData as PublisherTask;
+// The task comes over IPC (a 50,000-machine list is too large for an environment variable).
+const task = await new Promise<PublisherTask>((resolve) => process.once('message', (m) => resolve(m as PublisherTask)));
+
+function send(message: unknown): Promise<void> {
+  return new Promise((resolve) => process.send!(message, () => resolve()));
+}
 
 function payloadFor(machineId: string, tsMs: number, seq: number): string {
   // Eight sensors, values inside their physical ranges, varied per message.
@@ -57,7 +62,7 @@ async function main(): Promise<void> {
   let machineCursor = 0;
   let round = 0;
   // Tell the main thread publishing starts now (worker start-up with tsx takes a while).
-  parentPort!.postMessage({ started: true });
+  await send({ started: true });
   const t0 = performance.now();
   const wallT0 = Date.now();
   let stopping = false;
@@ -133,10 +138,12 @@ async function main(): Promise<void> {
     });
   }
   await client.endAsync();
-  const out: PublisherResult = { ...result, latenciesMs: latencies.slice(0, nLat) };
-  parentPort!.postMessage(out, [out.latenciesMs.buffer as ArrayBuffer]);
+  const out: PublisherResult = { ...result, latenciesMs: Array.from(latencies.subarray(0, nLat), (x) => Math.round(x * 100) / 100) };
+  await send(out);
+  process.disconnect();
 }
 
-main().catch((err: unknown) => {
-  parentPort!.postMessage({ fatal: (err as Error).stack ?? String(err) });
+main().catch(async (err: unknown) => {
+  await send({ fatal: (err as Error).stack ?? String(err) });
+  process.exit(1);
 });

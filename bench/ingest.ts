@@ -15,7 +15,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_CONFIG, type Config } from '../src/config/index.js';
 import { SENSOR_KINDS, type Machine, type Plant } from '../src/domain/index.js';
 import { createLogger } from '../src/logging/logger.js';
@@ -73,6 +74,10 @@ interface PhaseResult {
   lost: number | null;
   flushes: number | null;
   maxFlushMs: number | null;
+  /** CPU time (user + system) of the broker/ingestion process per message handled, during publishing. */
+  cpuUsPerMessage: number;
+  /** 1e6 / cpuUsPerMessage: what one dedicated core would sustain, independent of other load on the machine. */
+  impliedCoreCapacityPerSec: number;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -113,10 +118,9 @@ async function runPublishers(
       baseTsMs: Date.now() - 86_400_000,
       seqOffset: w * 1_000_000_000,
     };
-    // On Node 20 a worker cannot start from a .ts entry even with the tsx loader: start from a
-    // one-line script that imports it once the loader is registered.
-    const entry = new URL('./_ingest-publisher.ts', import.meta.url).href;
-    return new Worker(`import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`, { eval: true, workerData: task });
+    const child = fork(fileURLToPath(new URL('./_ingest-publisher.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.send(task);
+    return child;
   });
   let started = Date.now();
   let startedCount = 0;
@@ -137,12 +141,15 @@ async function runPublishers(
               else resolve(m);
             });
             w.once('error', reject);
+            w.once('exit', (code) => {
+              if (code !== 0) reject(new Error(`publisher exited with code ${code}`));
+            });
           }),
       ),
     );
   } finally {
     clearInterval(timer);
-    await Promise.all(workers.map((w) => w.terminate()));
+    for (const w of workers as ChildProcess[]) if (w.exitCode === null) w.kill();
   }
 }
 
@@ -175,6 +182,8 @@ function summarise(name: string, mode: 'rate' | 'max', seconds: number, offered:
     lost: null,
     flushes: null,
     maxFlushMs: null,
+    cpuUsPerMessage: Number.NaN,
+    impliedCoreCapacityPerSec: Number.NaN,
   };
 }
 
@@ -200,21 +209,37 @@ async function phase(name: string, args: Args, mode: 'rate' | 'max', seconds: nu
   let lastT = Date.now();
   let insertedAtWarmup: { n: number; t: number } | undefined;
   let insertedAtEnd = 0;
+  let endedAt = 0;
   const warmupS = Math.min(5, seconds * 0.2);
   let startedAt = Number.POSITIVE_INFINITY;
+  // Messages the broker took in from publishers, and this process's CPU time, over the publishing window.
+  let handled = 0;
+  broker.broker.on('publish', (_packet, client) => {
+    if (client) handled++;
+  });
+  let cpuStart = process.cpuUsage();
+  let handledAtStart = 0;
+  let cpuWindow = { us: 0, messages: 0 };
+  let windowClosed = false;
+  const closeWindow = (): void => {
+    if (windowClosed) return;
+    windowClosed = true;
+    endedAt = Date.now();
+    const cpu = process.cpuUsage(cpuStart);
+    cpuWindow = { us: cpu.user + cpu.system, messages: handled - handledAtStart };
+    if (ingestion) insertedAtEnd = ingestion.counters().writer.inserted;
+  };
   const sampler = setInterval(() => {
     if (!ingestion) return;
     const c = ingestion.counters();
     if (!insertedAtWarmup && Date.now() - startedAt >= warmupS * 1000) insertedAtWarmup = { n: c.writer.inserted, t: Date.now() };
   }, 20);
-  let endedAt = 0;
   try {
     const results = await runPublishers(broker.url, plant.id, machines, args, mode, seconds, () => {
       startedAt = Date.now();
-      setTimeout(() => {
-        endedAt = Date.now();
-        if (ingestion) insertedAtEnd = ingestion.counters().writer.inserted;
-      }, seconds * 1000);
+      cpuStart = process.cpuUsage();
+      handledAtStart = handled;
+      setTimeout(closeWindow, seconds * 1000);
     }, (elapsedS) => {
       if (ingestion) {
         const c = ingestion.counters();
@@ -224,7 +249,12 @@ async function phase(name: string, args: Args, mode: 'rate' | 'max', seconds: nu
         lastT = now;
       } else log(`  ${elapsedS.toFixed(0).padStart(3)} s`);
     });
+    closeWindow();
     const r = summarise(name, mode, seconds, offered, results);
+    if (cpuWindow.messages > 0) {
+      r.cpuUsPerMessage = Number((cpuWindow.us / cpuWindow.messages).toFixed(1));
+      r.impliedCoreCapacityPerSec = Math.round(1e6 / r.cpuUsPerMessage);
+    }
     if (ingestion && store) {
       const c = ingestion.counters();
       // Rows committed between the end of the warm-up and the end of publishing, per second.
@@ -260,6 +290,8 @@ export async function run(argv: string[]): Promise<void> {
   const ingestMax = await phase('ingest max (closed loop)', args, 'max', args.baselineSeconds, true, log);
   const plant = await phase('ingest plant (open loop)', args, 'rate', args.seconds, true, log);
   const capacityRatio = Number((ingestMax.ackedPerSec / baseline.ackedPerSec).toFixed(3));
+  // CPU cost of ingestion relative to the bare broker: independent of what else runs on the machine.
+  const cpuRatio = Number((plant.cpuUsPerMessage / baseline.cpuUsPerMessage).toFixed(2));
   const target = { minPerSec: 10_000, maxP99Ms: 100 };
   const sustained = plant.committedPerSec ?? plant.ackedPerSec;
   const verdict = {
@@ -270,13 +302,13 @@ export async function run(argv: string[]): Promise<void> {
     meetsTarget: sustained >= target.minPerSec && plant.p99Ms < target.maxP99Ms && plant.lost === 0 && plant.skipped === 0,
   };
   const loadAverage = { before: Number(loadBefore.toFixed(2)), after: Number(loadavg()[0]!.toFixed(2)) };
-  const out = { args, cpus: availableParallelism(), loadAverage, baseline, ingestMax, plant, capacityRatio, target, verdict };
+  const out = { args, cpus: availableParallelism(), loadAverage, baseline, ingestMax, plant, capacityRatio, cpuRatio, target, verdict };
   if (args.json) {
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return;
   }
   const row = (r: PhaseResult): string =>
-    `${r.name.padEnd(38)} ${String(r.ackedPerSec).padStart(8)} msg/s  p50 ${String(r.p50Ms).padStart(6)} ms  p99 ${String(r.p99Ms).padStart(7)} ms  acked ${r.acked}${r.lost === null ? '' : `  stored ${r.storedRows}  lost ${r.lost}`}${r.skipped ? `  skipped ${r.skipped}` : ''}`;
+    `${r.name.padEnd(38)} ${String(r.ackedPerSec).padStart(8)} msg/s  p50 ${String(r.p50Ms).padStart(6)} ms  p99 ${String(r.p99Ms).padStart(7)} ms  cpu ${r.cpuUsPerMessage} us/msg  acked ${r.acked}${r.lost === null ? '' : `  stored ${r.storedRows}  lost ${r.lost}`}${r.skipped ? `  skipped ${r.skipped}` : ''}`;
   process.stdout.write(
     [
       '',
@@ -285,6 +317,7 @@ export async function run(argv: string[]): Promise<void> {
       row(plant),
       '',
       `capacity with ingestion vs bare broker (same publishers, same run): ${capacityRatio}x (${ingestMax.ackedPerSec} / ${baseline.ackedPerSec} msg/s)`,
+      `CPU per message in the broker process: bare broker ${baseline.cpuUsPerMessage} us, with ingestion ${plant.cpuUsPerMessage} us (${cpuRatio}x); one dedicated core would sustain ~${plant.impliedCoreCapacityPerSec} msg/s with ingestion`,
       `plant load: ${plant.offeredPerSec} msg/s offered, ${sustained} msg/s committed (store counter), p50 ${plant.p50Ms} ms, p99 ${plant.p99Ms} ms publish->PUBACK (after commit), lost ${plant.lost}, skipped sends ${plant.skipped}`,
       `target >= ${target.minPerSec} msg/s with p99 < ${target.maxP99Ms} ms and nothing lost: ${verdict.meetsTarget ? 'MET' : 'NOT MET'} (${availableParallelism()} CPUs, load average ${loadAverage.before} before, ${loadAverage.after} after)`,
       '',
