@@ -58,4 +58,48 @@ CREATE INDEX dead_letters_received ON dead_letters (received_at_ms);
 CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `,
   },
+  {
+    version: 2,
+    name: 'telemetry row count (SQLite only)',
+    // SQLite's v2 adds a row counter; PostgreSQL's stats() does not need it. Kept so versions match.
+    sql: 'SELECT 1',
+  },
+  {
+    version: 3,
+    name: 'alerts, actions, audit log, model registry',
+    sql: `
+CREATE TABLE alerts (
+  id TEXT PRIMARY KEY, machine_id TEXT NOT NULL, area_id TEXT NOT NULL, type TEXT NOT NULL, state TEXT NOT NULL,
+  raised_at_ms BIGINT NOT NULL, body JSONB NOT NULL
+);
+CREATE INDEX alerts_raised ON alerts (raised_at_ms);
+CREATE INDEX alerts_machine ON alerts (machine_id, raised_at_ms);
+CREATE INDEX alerts_state ON alerts (state);
+CREATE TABLE alert_transitions (
+  seq BIGSERIAL PRIMARY KEY, alert_id TEXT NOT NULL, ts_ms BIGINT NOT NULL, body JSONB NOT NULL
+);
+CREATE INDEX alert_transitions_alert ON alert_transitions (alert_id, seq);
+CREATE TABLE actions (
+  id TEXT PRIMARY KEY, seq BIGSERIAL, alert_id TEXT NOT NULL, machine_id TEXT NOT NULL, status TEXT NOT NULL,
+  decided_at_ms BIGINT NOT NULL, body JSONB NOT NULL
+);
+CREATE INDEX actions_alert ON actions (alert_id);
+CREATE INDEX actions_decided ON actions (decided_at_ms);
+CREATE TABLE audit_log (
+  seq BIGSERIAL PRIMARY KEY, id TEXT NOT NULL UNIQUE, ts_ms BIGINT NOT NULL, category TEXT NOT NULL,
+  actor TEXT NOT NULL, action TEXT, target TEXT, outcome TEXT NOT NULL,
+  alert_id TEXT, action_id TEXT, rule_id TEXT, machine_id TEXT, details JSONB NOT NULL
+);
+CREATE INDEX audit_log_ts ON audit_log (ts_ms);
+CREATE INDEX audit_log_alert ON audit_log (alert_id);
+CREATE INDEX audit_log_category ON audit_log (category, ts_ms);
+CREATE TABLE models (
+  id TEXT PRIMARY KEY, machine_type TEXT NOT NULL, version INTEGER NOT NULL, preset TEXT NOT NULL, engine TEXT NOT NULL,
+  data_from_ms BIGINT, data_to_ms BIGINT, metrics JSONB NOT NULL, blob BYTEA, path TEXT,
+  created_at_ms BIGINT NOT NULL, active BOOLEAN NOT NULL DEFAULT FALSE, activated_at_ms BIGINT,
+  UNIQUE (machine_type, version)
+);
+CREATE INDEX models_type ON models (machine_type, active);
+`,
+  },
 ]);

@@ -69,4 +69,46 @@ CREATE TABLE row_counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL);
 INSERT INTO row_counts (name, n) SELECT 'telemetry', COUNT(*) FROM telemetry;
 `,
   },
+  {
+    version: 3,
+    name: 'alerts, actions, audit log, model registry',
+    // Alerts and actions keep their full record as JSON (the domain shape evolves without a
+    // migration) plus the columns the queries filter and sort on.
+    sql: `
+CREATE TABLE alerts (
+  id TEXT PRIMARY KEY, machine_id TEXT NOT NULL, area_id TEXT NOT NULL, type TEXT NOT NULL, state TEXT NOT NULL,
+  raised_at_ms INTEGER NOT NULL, body TEXT NOT NULL
+);
+CREATE INDEX alerts_raised ON alerts (raised_at_ms);
+CREATE INDEX alerts_machine ON alerts (machine_id, raised_at_ms);
+CREATE INDEX alerts_state ON alerts (state);
+CREATE TABLE alert_transitions (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, alert_id TEXT NOT NULL, ts_ms INTEGER NOT NULL, body TEXT NOT NULL
+);
+CREATE INDEX alert_transitions_alert ON alert_transitions (alert_id, seq);
+CREATE TABLE actions (
+  id TEXT PRIMARY KEY, seq INTEGER NOT NULL, alert_id TEXT NOT NULL, machine_id TEXT NOT NULL, status TEXT NOT NULL,
+  decided_at_ms INTEGER NOT NULL, body TEXT NOT NULL
+);
+CREATE INDEX actions_alert ON actions (alert_id);
+CREATE INDEX actions_decided ON actions (decided_at_ms);
+-- Generic and append-only: the responder's decisions and the API's sign-ins share it.
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, ts_ms INTEGER NOT NULL, category TEXT NOT NULL,
+  actor TEXT NOT NULL, action TEXT, target TEXT, outcome TEXT NOT NULL,
+  alert_id TEXT, action_id TEXT, rule_id TEXT, machine_id TEXT, details TEXT NOT NULL
+);
+CREATE INDEX audit_log_ts ON audit_log (ts_ms);
+CREATE INDEX audit_log_alert ON audit_log (alert_id);
+CREATE INDEX audit_log_category ON audit_log (category, ts_ms);
+-- Trained forecasters; one active per machine type. blob holds the saved model (saved-model.ts JSON).
+CREATE TABLE models (
+  id TEXT PRIMARY KEY, machine_type TEXT NOT NULL, version INTEGER NOT NULL, preset TEXT NOT NULL, engine TEXT NOT NULL,
+  data_from_ms INTEGER, data_to_ms INTEGER, metrics TEXT NOT NULL, blob BLOB, path TEXT,
+  created_at_ms INTEGER NOT NULL, active INTEGER NOT NULL DEFAULT 0, activated_at_ms INTEGER,
+  UNIQUE (machine_type, version)
+);
+CREATE INDEX models_type ON models (machine_type, active);
+`,
+  },
 ]);
