@@ -274,9 +274,10 @@ void LstmModel::layerBackward(int l, int B, const float* dHin, float* dXout) {
       }
     }
     if (dXout) {
-      int i0, i1;
-      share(I, nt, tid, align, i0, i1);
-      if (i1 > i0) gemm(T * B, i1 - i0, G, dZ, G, false, W + L.wx + (size_t)i0 * G, G, true, dXout + i0, I, false);
+      // Split by rows: each thread packs only its own rows of dZ (the large operand).
+      int r0, r1;
+      share(T * B, nt, tid, 8, r0, r1);
+      if (r1 > r0) gemm(r1 - r0, I, G, dZ + (size_t)r0 * G, G, false, W + L.wx, G, true, dXout + (size_t)r0 * I, I, false);
     }
   });
 }
