@@ -56,6 +56,11 @@ export interface SkabModelResult {
   roc: Curve;
   pr: Curve;
   events: { events: number; detected: number; falseAlarms: number; precision: number; recall: number; f1: number; meanDelayMs: number };
+  /**
+   * Where the false alarms fall: % of normal test rows flagged before the file's anomaly and
+   * from its start on (SKAB's rig often does not return to its training state afterwards).
+   */
+  falseAlarmSplit: { beforePct: number; afterPct: number };
   /** Forecast models: MAE / RMSE of the forecasts on test rows, in min-max-scaled units. */
   forecast: { mae: number; rmse: number } | null;
   fitMs: number;
@@ -143,6 +148,10 @@ export function summarise(name: string, files: SkabFileResult[]): SkabModelResul
   const delays: number[] = [];
   const allScores: number[] = [];
   const allLabels: number[] = [];
+  let preFp = 0;
+  let preN = 0;
+  let postFp = 0;
+  let postN = 0;
   let errAbs = 0;
   let errSq = 0;
   let errN = 0;
@@ -157,6 +166,17 @@ export function summarise(name: string, files: SkabFileResult[]): SkabModelResul
     f.score.forEach((s, i) => {
       allScores.push(s / thr);
       allLabels.push(f.labels[i]!);
+    });
+    const first = f.labels.indexOf(1);
+    f.alarms.forEach((a, i) => {
+      if (f.labels[i]) return;
+      if (first < 0 || i < first) {
+        preN++;
+        preFp += a;
+      } else {
+        postN++;
+        postFp += a;
+      }
     });
     if (f.scaledError) {
       errAbs += f.scaledError.sumAbs;
@@ -175,6 +195,7 @@ export function summarise(name: string, files: SkabFileResult[]): SkabModelResul
     roc: rocCurve(allScores, allLabels),
     pr: prCurve(allScores, allLabels),
     events: { events, detected, falseAlarms, precision, recall, f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0, meanDelayMs: delays.length ? delays.reduce((a, b) => a + b, 0) / delays.length : Number.NaN },
+    falseAlarmSplit: { beforePct: preN ? (100 * preFp) / preN : Number.NaN, afterPct: postN ? (100 * postFp) / postN : Number.NaN },
     forecast: errN ? { mae: errAbs / errN, rmse: Math.sqrt(errSq / errN) } : null,
     fitMs: files.reduce((s, f) => s + f.fitMs, 0),
     msPerRow: files.reduce((s, f) => s + f.scoreMs, 0) / Math.max(1, files.reduce((s, f) => s + f.score.length, 0)),
