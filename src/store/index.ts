@@ -41,3 +41,17 @@ export {
 export { SQLITE_MIGRATIONS } from './migrations/sqlite.js';
 export { POSTGRES_MIGRATIONS } from './migrations/postgres.js';
 export type { Migration } from './migrations/migration.js';
+export {
+  auditTarget,
+  DEFAULT_ALERT_LIMIT,
+  DEFAULT_ACTION_LIMIT,
+  DEFAULT_AUDIT_LIMIT,
+  type StoreRespondRepositories,
+  type StoreAlertQuery,
+  type StoreActionQuery,
+  type StoreAuditQuery,
+  type ModelRegistry,
+  type RegisteredModel,
+  type NewModel,
+} from './records/types.js';
+export { SqlAuthRepository, sqliteExecutor, postgresExecutor, type SqlExecutor } from './auth/sql-auth-repository.js';

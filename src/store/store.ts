@@ -1,4 +1,5 @@
-import type { DeadLetter, FaultLabel, Plant, Machine, Resolution, RollupPoint, SensorKind, SeriesPoint, Telemetry } from '../domain/index.js';
+import type { ModelRegistry, StoreRespondRepositories } from './records/types.js';
+import type { AuthRepository, DeadLetter, FaultLabel, Plant, Machine, Resolution, RollupPoint, SensorKind, SeriesPoint, Telemetry } from '../domain/index.js';
 
 export interface TelemetryQuery {
   machineId: string;
@@ -88,5 +89,11 @@ export interface Store {
   writeDeadLetters(letters: readonly DeadLetter[]): Promise<void>;
   queryDeadLetters(query: DeadLetterQuery): Promise<DeadLetter[]>;
   stats(): Promise<StoreStats>;
+  /** The responder's alert, action and audit repositories on this database (migration 3). */
+  respondRepositories(): StoreRespondRepositories;
+  /** The model registry on this database (migration 3). */
+  modelRegistry(): ModelRegistry;
+  /** Users, sessions, API tokens and sign-in attempts on this database (migration 4). */
+  authRepository(): AuthRepository;
   close(): Promise<void>;
 }

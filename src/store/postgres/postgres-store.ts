@@ -1,6 +1,7 @@
 import pg from 'pg';
 import {
   StoreError,
+  type AuthRepository,
   type DeadLetter,
   type FaultLabel,
   type Machine,
@@ -13,6 +14,9 @@ import {
 import { createLogger, type Logger } from '../../logging/index.js';
 import { HOUR_MS, MINUTE_MS, SENSOR_BITS, SENSOR_COLUMNS, sqlBucketStart } from '../columns.js';
 import { POSTGRES_MIGRATIONS } from '../migrations/postgres.js';
+import { SqlAuthRepository, postgresExecutor } from '../auth/sql-auth-repository.js';
+import { postgresModelRegistry, postgresRespondRepositories } from '../records/postgres-records.js';
+import type { ModelRegistry, StoreRespondRepositories } from '../records/types.js';
 import { planRetention, planRollup, type RollupState } from '../rollup-plan.js';
 import type {
   DeadLetterQuery,
@@ -136,6 +140,9 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   private readonly mids = new Map<string, number>();
   private closed = false;
+  private authRepo: AuthRepository | undefined;
+  private respondRepos: StoreRespondRepositories | undefined;
+  private registry: ModelRegistry | undefined;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -208,6 +215,18 @@ export class PostgresStore implements Store {
     } finally {
       client.release();
     }
+  }
+
+  respondRepositories(): StoreRespondRepositories {
+    return (this.respondRepos ??= postgresRespondRepositories(this.pool, (action, fn) => this.guard(action, fn)));
+  }
+
+  modelRegistry(): ModelRegistry {
+    return (this.registry ??= postgresModelRegistry(this.pool, (action, fn) => this.guard(action, fn), (fn) => this.tx(fn)));
+  }
+
+  authRepository(): AuthRepository {
+    return (this.authRepo ??= new SqlAuthRepository(postgresExecutor(this.pool)));
   }
 
   migrate(): Promise<void> {

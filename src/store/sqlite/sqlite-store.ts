@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   StoreError,
+  type AuthRepository,
   type DeadLetter,
   type FaultLabel,
   type Machine,
@@ -30,6 +31,9 @@ import type {
 } from '../store.js';
 import { assertRange, assertTelemetryRow, checkLimit, checkUntil, DEFAULT_DEAD_LETTER_LIMIT } from '../validate.js';
 import { encodeScaled } from '../value-codec.js';
+import { SqlAuthRepository, sqliteExecutor } from '../auth/sql-auth-repository.js';
+import { sqliteModelRegistry, sqliteRespondRepositories } from '../records/sqlite-records.js';
+import type { ModelRegistry, StoreRespondRepositories } from '../records/types.js';
 
 /** Default wait for another connection's write lock before giving up with PW_ERR_STORE_BUSY. */
 export const DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 5000;
@@ -168,8 +172,11 @@ export class SqliteStore implements Store {
   private readonly walAutocheckpointPages: number;
   private readonly mids = new Map<string, number>();
   private closed = false;
+  private authRepo: AuthRepository | undefined;
   private maintenance: Promise<unknown> = Promise.resolve();
   private prepared: ReturnType<SqliteStore['prepareAll']> | undefined;
+  private respondRepos: StoreRespondRepositories | undefined;
+  private registry: ModelRegistry | undefined;
 
   private constructor(db: Database.Database, options: SqliteStoreOptions, log: Logger) {
     this.db = db;
@@ -700,6 +707,18 @@ export class SqliteStore implements Store {
       const count = (table: string): number => this.db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
       return { telemetryRows: this.s.telemetryCount.get() as number, labelRows: count('fault_labels'), deadLetterRows: count('dead_letters') };
     });
+  }
+
+  respondRepositories(): StoreRespondRepositories {
+    return (this.respondRepos ??= sqliteRespondRepositories(this.db, (action, fn) => this.guard(action, () => (void this.s, fn()))));
+  }
+
+  modelRegistry(): ModelRegistry {
+    return (this.registry ??= sqliteModelRegistry(this.db, (action, fn) => this.guard(action, () => (void this.s, fn()))));
+  }
+
+  authRepository(): AuthRepository {
+    return (this.authRepo ??= new SqlAuthRepository(sqliteExecutor(this.db)));
   }
 
   close(): Promise<void> {
