@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- ingest [--seconds 60] [--machines 50000] [--publishers 4] [--tick-ms 5000] [--baseline-seconds 10] [--json]`
+ * `npm run bench -- ingest [--seconds 60] [--machines 50000] [--publishers 4] [--tick-ms 5000] [--baseline-seconds 10] [--commit-delay-ms 0] [--json]`
  *
  * MQTT publish -> validated -> committed, through the embedded broker into SQLite (issue 2, Must show).
  * Publishers are worker threads with their own mqtt.js client, publishing at QoS 1. The embedded
@@ -21,7 +21,7 @@ import { DEFAULT_CONFIG, type Config } from '../src/config/index.js';
 import { SENSOR_KINDS, type Machine, type Plant } from '../src/domain/index.js';
 import { createLogger } from '../src/logging/logger.js';
 import { openSqliteStore } from '../src/store/index.js';
-import { startEmbeddedBroker, startIngestion, type RunningIngestion } from '../src/ingest/index.js';
+import { DEFAULT_GROUP_COMMIT_DELAY_MS, startEmbeddedBroker, startIngestion, type RunningIngestion } from '../src/ingest/index.js';
 import type { PublisherResult, PublisherTask } from './_ingest-publisher.js';
 
 interface Args {
@@ -31,10 +31,12 @@ interface Args {
   tickMs: number;
   baselineSeconds: number;
   window: number;
+  /** BatchWriter groupCommitDelayMs for the ingestion phases. */
+  commitDelayMs: number;
   json: boolean;
 }
 
-const DEFAULTS: Args = { seconds: 60, machines: 50_000, publishers: 4, tickMs: 5000, baselineSeconds: 10, window: 500, json: false };
+const DEFAULTS: Args = { seconds: 60, machines: 50_000, publishers: 4, tickMs: 5000, baselineSeconds: 10, window: 500, commitDelayMs: DEFAULT_GROUP_COMMIT_DELAY_MS, json: false };
 
 function parseArgs(argv: string[]): Args {
   const args = { ...DEFAULTS };
@@ -45,9 +47,9 @@ function parseArgs(argv: string[]): Args {
       continue;
     }
     const key = a.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof Args;
-    if (!(key in DEFAULTS) || key === 'json') throw new Error(`unknown option ${a}; options: --seconds, --machines, --publishers, --tick-ms, --baseline-seconds, --window, --json`);
+    if (!(key in DEFAULTS) || key === 'json') throw new Error(`unknown option ${a}; options: --seconds, --machines, --publishers, --tick-ms, --baseline-seconds, --window, --commit-delay-ms, --json`);
     const value = Number(argv[++i]);
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`${a} needs a positive number, got "${argv[i]}"`);
+    if (!Number.isFinite(value) || value < 0 || (value === 0 && key !== 'commitDelayMs')) throw new Error(`${a} needs a positive number, got "${argv[i]}"`);
     (args[key] as number) = value;
   }
   return args;
@@ -201,7 +203,7 @@ async function phase(name: string, args: Args, mode: 'rate' | 'max', seconds: nu
   let ingestion: RunningIngestion | undefined;
   if (store) {
     const config: Config = DEFAULT_CONFIG;
-    ingestion = await startIngestion({ config, store, plant, logger, broker });
+    ingestion = await startIngestion({ config, store, plant, logger, broker, writer: { groupCommitDelayMs: args.commitDelayMs } });
   }
   const offered = mode === 'rate' ? args.machines / (args.tickMs / 1000) : null;
   log(`\n${name}: ${mode === 'rate' ? `open loop, ${offered} msg/s offered (${args.machines} machines every ${args.tickMs} ms)` : `closed loop, ${args.window} in flight per publisher`}, ${args.publishers} publishers, ${seconds} s`);
@@ -285,7 +287,7 @@ export async function run(argv: string[]): Promise<void> {
   };
   // The machine may be shared: the load average before and after says how much CPU the run really had.
   const loadBefore = loadavg()[0]!;
-  log(`ingest bench: ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, load average ${loadBefore.toFixed(1)}, node ${process.version}, SQLite batch ${DEFAULT_CONFIG.store.batchSize}, group commit (flush at most every ${DEFAULT_CONFIG.store.flushIntervalMs} ms)`);
+  log(`ingest bench: ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, load average ${loadBefore.toFixed(1)}, node ${process.version}, SQLite batch ${DEFAULT_CONFIG.store.batchSize}, group commit after ${args.commitDelayMs} ms (at most ${DEFAULT_CONFIG.store.flushIntervalMs} ms)`);
   const baseline = await phase('baseline (bare broker, no ingestion)', args, 'max', args.baselineSeconds, false, log);
   const ingestMax = await phase('ingest max (closed loop)', args, 'max', args.baselineSeconds, true, log);
   const plant = await phase('ingest plant (open loop)', args, 'rate', args.seconds, true, log);

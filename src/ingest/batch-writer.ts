@@ -10,7 +10,7 @@ export const DEFAULT_RETRY_BASE_MS = 100;
 export const DEFAULT_RETRY_MAX_MS = 5_000;
 export const DEFAULT_SPLIT_AFTER_FAILURES = 3;
 export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
-export const DEFAULT_EAGER_FLUSH = true;
+export const DEFAULT_GROUP_COMMIT_DELAY_MS = 0;
 
 export interface BatchWriterOptions {
   /** Where batches go; `writeTelemetry` runs one transaction per call. */
@@ -27,12 +27,13 @@ export interface BatchWriterOptions {
   /** Default DEFAULT_RETRY_MAX_MS. */
   retryMaxMs?: number;
   /**
-   * Group commit: flush as soon as the event loop has taken in what arrived (setImmediate) instead
-   * of waiting for `flushIntervalMs`, so batches form from whatever accumulates while the previous
-   * one is written. Publishers wait for their PUBACK, so waiting for the timer would only add idle
-   * time. `flushIntervalMs` stays the upper bound either way. Default DEFAULT_EAGER_FLUSH.
+   * Group commit: flush this long after the first reading arrives (0: as soon as the event loop has
+   * taken in what arrived, via setImmediate) instead of waiting for `flushIntervalMs`; batches then
+   * form from whatever accumulates meanwhile and while the previous batch is written. Publishers
+   * wait for their PUBACK, so waiting for the full interval only adds idle time. `null` turns group
+   * commit off (flush every `flushIntervalMs`). Default DEFAULT_GROUP_COMMIT_DELAY_MS.
    */
-  eagerFlush?: boolean;
+  groupCommitDelayMs?: number | null;
   /** After this many failed attempts a batch is written row by row, so one poison row cannot block the stream. Default DEFAULT_SPLIT_AFTER_FAILURES. */
   splitAfterFailures?: number;
 }
@@ -78,7 +79,7 @@ interface Pending {
 
 /**
  * Buffers accepted readings and dead letters and writes them in batches of at most `batchSize`:
- * by default as soon as the event loop has taken in what arrived (group commit, see `eagerFlush`),
+ * by default as soon as the event loop has taken in what arrived (group commit, see `groupCommitDelayMs`),
  * otherwise every `flushIntervalMs`; a full batch is written at once. `write()` resolves only after the item's batch is
  * committed, which is what lets MQTT acknowledge a reading only once it is durable.
  * A failing write is logged and retried with backoff; it never throws out of the writer.
@@ -118,11 +119,14 @@ export class BatchWriter {
   }
 
   private schedule(): void {
-    if (this.options.eagerFlush ?? DEFAULT_EAGER_FLUSH) {
+    const delayMs = this.options.groupCommitDelayMs === undefined ? DEFAULT_GROUP_COMMIT_DELAY_MS : this.options.groupCommitDelayMs;
+    if (delayMs === 0) {
       this.immediate ??= setImmediate(() => {
         this.immediate = undefined;
         this.kick();
       });
+    } else if (delayMs !== null) {
+      this.timer ??= setTimeout(() => this.kick(), Math.min(delayMs, this.options.flushIntervalMs));
     } else {
       this.timer ??= setTimeout(() => this.kick(), this.options.flushIntervalMs);
     }

@@ -7,7 +7,7 @@ export { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } 
 export { attachToEmbeddedBroker } from './mqtt/embedded-ingest.js';
 export { startExternalSubscriber, redactUrl, type ExternalSubscriber, type ExternalSubscriberOptions } from './mqtt/external-subscriber.js';
 export { Ingestor, type IngestorOptions, type IngestSource, type IngestOutcome, type IngestCounters, type TelemetryListener } from './ingestor.js';
-export { BatchWriter, WRITE_FAILED_CODE, type BatchWriterOptions, type BatchWriterCounters, type WriteItem, type WriteOutcome } from './batch-writer.js';
+export { BatchWriter, WRITE_FAILED_CODE, DEFAULT_GROUP_COMMIT_DELAY_MS, type BatchWriterOptions, type BatchWriterCounters, type WriteItem, type WriteOutcome } from './batch-writer.js';
 export {
   VALIDATION_CODES,
   buildMachineIndex,

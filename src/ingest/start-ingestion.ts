@@ -3,7 +3,7 @@ import type { Plant } from '../domain/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
 import type { Store } from '../store/index.js';
-import { BatchWriter, type BatchWriterCounters } from './batch-writer.js';
+import { BatchWriter, type BatchWriterCounters, type BatchWriterOptions } from './batch-writer.js';
 import { Ingestor, type IngestCounters, type TelemetryListener } from './ingestor.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/embedded-broker.js';
 import { attachToEmbeddedBroker } from './mqtt/embedded-ingest.js';
@@ -22,6 +22,8 @@ export interface StartIngestionOptions {
    * to `mqtt.url`.
    */
   broker?: EmbeddedBroker | Aedes;
+  /** Writer tuning beyond the config (e.g. `groupCommitDelayMs`); see BatchWriterOptions. */
+  writer?: Pick<BatchWriterOptions, 'groupCommitDelayMs' | 'maxQueueRows'>;
   /** Skip MQTT entirely (HTTP and CSV only, e.g. the import command). Default false. */
   mqtt?: boolean;
 }
@@ -55,7 +57,7 @@ export interface RunningIngestion {
 export async function startIngestion(options: StartIngestionOptions): Promise<RunningIngestion> {
   const { config } = options;
   const logger = options.logger.child({ component: 'ingest' });
-  const writer = new BatchWriter({ store: options.store, logger, batchSize: config.store.batchSize, flushIntervalMs: config.store.flushIntervalMs });
+  const writer = new BatchWriter({ ...options.writer, store: options.store, logger, batchSize: config.store.batchSize, flushIntervalMs: config.store.flushIntervalMs });
   const ingestor = new Ingestor({ plant: options.plant, ingest: config.ingest, writer, logger });
 
   let ownedBroker: EmbeddedBroker | undefined;
