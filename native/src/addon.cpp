@@ -164,6 +164,7 @@ napi_value SetWeights(napi_env env, napi_callback_info info) {
   float* w = getF32(env, argv[1], h->model->weightCount(), "weights");
   if (!w) return nullptr;
   std::memcpy(h->model->weights(), w, sizeof(float) * h->model->weightCount());
+  h->model->weightsChanged();
   return nullptr;
 }
 

@@ -64,6 +64,7 @@ LstmModel::LstmModel(const LstmConfig& cfg) : cfg_(cfg) {
   m_.assign(off, 0.0f);
   v_.assign(off, 0.0f);
   const size_t L = lstm_.size();
+  packs_.resize(L);
   X_.resize(L); act_.resize(L); c_.resize(L); tc_.resize(L); h_.resize(L); mask_.resize(L);
   a_.resize(dense_.size() + 1);
 }
@@ -100,17 +101,24 @@ void LstmModel::layerForward(int l, int B, const float* X, float* Hout, bool tra
   float* tcc = train ? tc_[l].data() : tcS_.data();
   const float* W = w_.data();
   const int align = kernels().NR >= 16 ? 16 : kernels().NR;
-  Pool::instance().run(threadsFor(B, H), [&](int tid, int nt, Barrier& bar) {
+  const int nthreads = threadsFor(B, H);
+  if ((int)packs_[l].size() < nthreads) packs_[l].resize(nthreads);
+  for (auto& p : packs_[l])
+    if (!p) p.reset(new LayerPack());
+  Pool::instance().run(nthreads, [&](int tid, int nt, Barrier& bar) {
     int j0, j1;
     share(H, nt, tid, align, j0, j1);
     const int nj = j1 - j0;
     const bool packed = B > 4;
-    // Per-thread buffers live across calls: fresh large allocations would page-fault every call.
-    static thread_local PackedB px, ph;
+    LayerPack& lp = *packs_[l][tid];
+    const PackedB& px = lp.px;
+    const PackedB& ph = lp.ph;
     const int starts[4] = {j0, H + j0, 2 * H + j0, 3 * H + j0};
-    if (nj > 0) {
-      pack_b_ranges(px, I, W + L.wx, G, starts, 4, nj);
-      if (packed) pack_b_ranges(ph, H, W + L.wh, G, starts, 4, nj);
+    if (nj > 0 && (lp.version != version_ || lp.nt != nt)) {
+      pack_b_ranges(lp.px, I, W + L.wx, G, starts, 4, nj);
+      pack_b_ranges(lp.ph, H, W + L.wh, G, starts, 4, nj);
+      lp.version = version_;
+      lp.nt = nt;
     }
     for (int t0 = 0; t0 < T; t0 += Tc) {
       const int tn = T - t0 < Tc ? T - t0 : Tc;
@@ -361,6 +369,7 @@ double LstmModel::trainBatch(const float* x, const float* y, int B, uint32_t see
       w[i] -= lrT * m[i] / (std::sqrt(v[i]) + eps);
     }
   });
+  version_++;
   return loss;
 }
 

@@ -3,7 +3,9 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
+#include "gemm.h"
 
 namespace pw {
 
@@ -24,6 +26,8 @@ class LstmModel {
   int layers() const { return (int)lstm_.size(); }
   int units(int l) const { return lstm_[l].H; }
   float* weights() { return w_.data(); }
+  // Call after writing through weights(): invalidates the packed copies of the weights.
+  void weightsChanged() { version_++; }
   void resetOptimizer();
   // Loss (MSE) and gradient into grad_ (no update). seed < 0: no dropout.
   double computeGradients(const float* x, const float* y, int B, int64_t seed);
@@ -40,6 +44,15 @@ class LstmModel {
   std::vector<Dense> dense_;
   std::vector<float> w_, g_, m_, v_;
   int64_t t_ = 0;
+  // Per layer and thread, the thread's share of Wx and Wh packed for the GEMM kernels; kept while
+  // the weights do not change (inference reuses them call after call).
+  struct LayerPack {
+    PackedB px, ph;
+    uint64_t version = ~0ull;
+    int nt = 0;
+  };
+  std::vector<std::vector<std::unique_ptr<LayerPack>>> packs_;
+  uint64_t version_ = 0;
   // Training caches, per LSTM layer, time-major [T][B][.].
   std::vector<std::vector<float>> X_, act_, c_, tc_, h_, mask_;
   std::vector<std::vector<float>> a_;  // dense activations, a_[0] = last hidden state

@@ -138,6 +138,21 @@ describeNative('native engine', () => {
     q.dispose();
   });
 
+  it('predicts with new weights after setWeights (no stale packed copies)', () => {
+    const q = native(2, BIG_CFG);
+    const p = new PortableBackend(BIG_CFG);
+    const { x } = data(24, 13);
+    q.setWeights(initialWeights(BIG, F, 1));
+    q.predict(x, 24);
+    const w2 = initialWeights(BIG, F, 2);
+    q.setWeights(w2);
+    p.setWeights(w2);
+    const qo = q.predict(x, 24);
+    const po = p.predict(x, 24);
+    for (let i = 0; i < po.length; i++) expect(Math.abs(po[i]! - qo[i]!)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(po[i]!)));
+    q.dispose();
+  });
+
   it('gives the same weights bit for bit on one and on two threads', () => {
     const w = initialWeights(BIG, F, 8);
     const { x, y } = data(24, 12);
