@@ -58,7 +58,7 @@ function registryTests(name: string, open: () => Promise<Store>): void {
       const reg = (await open()).modelRegistry();
       const v1 = await reg.saveModel(model());
       const v2 = await reg.saveModel(model({ createdAtMs: 2_000, metrics: { valLoss: 0.005 } }));
-      const p1 = await reg.saveModel(model({ machineType: 'painting' }));
+      const p1 = await reg.saveModel(model({ machineType: 'paint_booth' }));
       expect([v1.version, v2.version, p1.version]).toEqual([1, 2, 1]);
       expect(v1.id).toBe('welding-v1');
       expect(await reg.activeModel('welding')).toBeUndefined();
@@ -67,7 +67,7 @@ function registryTests(name: string, open: () => Promise<Store>): void {
       const active = await reg.activateModel(v2.id, 20);
       expect(active).toMatchObject({ id: v2.id, active: true, activatedAtMs: 20, metrics: { valLoss: 0.005 }, artifact: '{"weights":"..."}' });
       expect((await reg.activeModel('welding'))!.id).toBe(v2.id);
-      expect((await reg.activeModel('painting'))!.id).toBe(p1.id);
+      expect((await reg.activeModel('paint_booth'))!.id).toBe(p1.id);
       const listed = await reg.listModels('welding');
       expect(listed.map((m) => [m.id, m.active])).toEqual([
         [v2.id, true],
