@@ -69,6 +69,7 @@ interface PhaseResult {
   /** Committed rows per second from the store's own counter, after the warm-up (ingestion phases). */
   committedPerSec: number | null;
   p50Ms: number;
+  p95Ms: number;
   p99Ms: number;
   maxMs: number;
   storedRows: number | null;
@@ -177,6 +178,7 @@ function summarise(name: string, mode: 'rate' | 'max', seconds: number, offered:
     ackedPerSec: Math.round(ackedAfterWarmup / measuredSpanS),
     committedPerSec: null,
     p50Ms: Number(percentile(all, 50).toFixed(1)),
+    p95Ms: Number(percentile(all, 95).toFixed(1)),
     p99Ms: Number(percentile(all, 99).toFixed(1)),
     maxMs: Number((all[all.length - 1] ?? Number.NaN).toFixed(1)),
     storedRows: null,
@@ -320,7 +322,7 @@ export async function run(argv: string[]): Promise<void> {
       '',
       `capacity with ingestion vs bare broker (same publishers, same run): ${capacityRatio}x (${ingestMax.ackedPerSec} / ${baseline.ackedPerSec} msg/s)`,
       `CPU per message in the broker process: bare broker ${baseline.cpuUsPerMessage} us, with ingestion ${plant.cpuUsPerMessage} us (${cpuRatio}x); one dedicated core would sustain ~${plant.impliedCoreCapacityPerSec} msg/s with ingestion`,
-      `plant load: ${plant.offeredPerSec} msg/s offered, ${sustained} msg/s committed (store counter), p50 ${plant.p50Ms} ms, p99 ${plant.p99Ms} ms publish->PUBACK (after commit), lost ${plant.lost}, skipped sends ${plant.skipped}`,
+      `plant load: ${plant.offeredPerSec} msg/s offered, ${sustained} msg/s committed (store counter), p50 ${plant.p50Ms} ms, p95 ${plant.p95Ms} ms, p99 ${plant.p99Ms} ms publish->PUBACK (after commit), longest flush ${plant.maxFlushMs} ms, lost ${plant.lost}, skipped sends ${plant.skipped}`,
       `target >= ${target.minPerSec} msg/s with p99 < ${target.maxP99Ms} ms and nothing lost: ${verdict.meetsTarget ? 'MET' : 'NOT MET'} (${availableParallelism()} CPUs, load average ${loadAverage.before} before, ${loadAverage.after} after)`,
       '',
     ].join('\n'),
