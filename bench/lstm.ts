@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- lstm [--json] [--quick] [--repeats N]`: speed of each available LSTM engine on
+ * `npm run bench -- lstm [--json] [--quick] [--repeats N] [--engines portable,native]`: speed of each available LSTM engine on
  * the paper preset (SPEC 5) at W=50, F=8, in one run (issue 3):
  *   - training samples/s (Adam steps on batches of 32, after warm-up),
  *   - batched inference windows/s (batches of 256),
@@ -136,24 +136,28 @@ export async function run(args: string[]): Promise<void> {
   const log = (s: string): void => {
     if (!json) process.stdout.write(`${s}\n`);
   };
+  const ei = args.indexOf('--engines');
+  const wanted = ei >= 0 ? (args[ei + 1] ?? '').split(',') : ['portable', 'native'];
   const status = nativeEngineStatus();
   log(`LSTM engines, paper preset (3 x LSTM 128, Dense 64), W=${W}, F=${F}; ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(2)}`);
   if (!status.available) log(`native engine unavailable: ${status.reason}`);
   const results: EngineResult[] = [];
-  const configs: { engine: 'portable' | 'native'; threads: number }[] = [{ engine: 'portable', threads: 1 }];
-  if (status.available) configs.push({ engine: 'native', threads: 1 }, { engine: 'native', threads: Math.min(2, cpus().length) });
+  const configs: { engine: 'portable' | 'native'; threads: number }[] = [];
+  if (wanted.includes('portable')) configs.push({ engine: 'portable', threads: 1 });
+  if (status.available && wanted.includes('native')) configs.push({ engine: 'native', threads: 1 }, { engine: 'native', threads: Math.min(2, cpus().length) });
   for (const c of configs) {
     log(`measuring ${c.engine}${c.engine === 'native' ? ` (${c.threads} thread${c.threads > 1 ? 's' : ''})` : ''} ...`);
     const f = createForecaster({ preset: 'paper', inputSize: F, windowSize: W, seed: 1, engine: c.engine, threads: c.threads });
     results.push(await measure(f, c.engine === 'portable', quick, c.engine === 'portable' ? 1 : repeats));
     f.dispose();
   }
-  const base = results[0]!;
-  for (const r of results) {
+  // Ratios only against a portable figure measured in this same run.
+  const base = results.find((r) => r.engine === 'portable');
+  for (const r of base ? results : []) {
     r.ratioToPortable = {
-      train: r.trainSamplesPerSec.best / base.trainSamplesPerSec.best,
-      infer: r.inferWindowsPerSec.best / base.inferWindowsPerSec.best,
-      oneWindow: base.oneWindowMsP50.best / r.oneWindowMsP50.best,
+      train: r.trainSamplesPerSec.best / base!.trainSamplesPerSec.best,
+      infer: r.inferWindowsPerSec.best / base!.inferWindowsPerSec.best,
+      oneWindow: base!.oneWindowMsP50.best / r.oneWindowMsP50.best,
     };
   }
   const after = loadavg()[0]!;
@@ -168,11 +172,11 @@ export async function run(args: string[]): Promise<void> {
       r.simd,
       String(r.threads),
       fmt(r.trainSamplesPerSec, 1),
-      r.ratioToPortable!.train.toFixed(1),
+      r.ratioToPortable?.train.toFixed(1) ?? '-',
       fmt(r.inferWindowsPerSec, 1),
-      r.ratioToPortable!.infer.toFixed(1),
+      r.ratioToPortable?.infer.toFixed(1) ?? '-',
       fmt(r.oneWindowMsP50, 3),
-      r.ratioToPortable!.oneWindow.toFixed(1),
+      r.ratioToPortable?.oneWindow.toFixed(1) ?? '-',
       `${r.trainGflops.toFixed(1)}/${r.inferGflops.toFixed(1)}`,
       `${r.trainSamplesPerCpuSec.toFixed(0)}/${r.inferWindowsPerCpuSec.toFixed(0)}`,
     ]),
