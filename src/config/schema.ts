@@ -72,6 +72,35 @@ export const configSchema = z
       /** Readings older than this are refused on live ingestion (CSV import of history is exempt). */
       maxAgeMs: positiveMs,
     }),
+    auth: z.object({
+      /** Require sign-in (sessions or API tokens) on the API and console. Off only for isolated test rigs. */
+      enabled: z.boolean(),
+      /** Session lifetime after the last request. */
+      sessionTtlMs: positiveMs,
+      /** Consecutive failed sign-ins before a lock-out. */
+      maxFailedLogins: z.number().int().min(1).max(100),
+      /** Lock-out length. */
+      lockoutMs: positiveMs,
+      /** Failed sign-ins per client address per minute before 429. */
+      loginRatePerMinute: z.number().int().min(1).max(10_000),
+      /** Secure cookie flag: `auto` sets it when the request came over TLS (x-forwarded-proto https behind a proxy). */
+      secureCookies: z.enum(['auto', 'always', 'never']),
+      /** MQTT clients of the embedded broker must present an API token as the password. */
+      mqtt: z.boolean(),
+    }),
+    backup: z.object({
+      /** Folder for backups; relative paths are inside dataDir. Any mounted path works (SPEC 3). */
+      dir: z.string().min(1),
+      /** File holding the 32-byte key (64 hex chars or 32 raw bytes); wins over the passphrase. */
+      keyFile: z.string().nullable(),
+      /** Passphrase turned into a key by scrypt (PLANTWATCH_BACKUP_PASSPHRASE). */
+      passphrase: z.string().min(12, 'at least 12 characters').nullable(),
+      /** Backups kept; older ones are deleted after a successful new one. */
+      keep: z.number().int().min(1).max(10_000),
+      /** Run one backup a day at `dailyAtHourUtc` while the service runs (needs a key or passphrase). */
+      daily: z.boolean(),
+      dailyAtHourUtc: z.number().int().min(0).max(23),
+    }),
   })
   .strict();
 
@@ -93,4 +122,6 @@ export const DEFAULT_CONFIG: Config = {
     retention: { rawDays: 30, minuteDays: 365, hourDays: 3650 },
   },
   ingest: { maxPayloadBytes: 64 * 1024, maxFutureMs: 5 * 60_000, maxAgeMs: 7 * 24 * 3_600_000 },
+  auth: { enabled: true, sessionTtlMs: 8 * 3_600_000, maxFailedLogins: 5, lockoutMs: 15 * 60_000, loginRatePerMinute: 20, secureCookies: 'auto', mqtt: false },
+  backup: { dir: 'backups', keyFile: null, passphrase: null, keep: 7, daily: true, dailyAtHourUtc: 2 },
 };

@@ -7,3 +7,4 @@ export * from './commands.js';
 export * from './topics.js';
 export * from './alerts.js';
 export * from './detection.js';
+export * from './auth.js';

@@ -1,4 +1,5 @@
 import { SENSOR_COLUMNS } from '../columns.js';
+import { authMigrationSql } from '../auth/auth-schema.js';
 import { checkMigrations, type Migration } from './migration.js';
 
 const sensorValues = SENSOR_COLUMNS.map((s) => `${s} DOUBLE PRECISION`).join(',\n  ');
@@ -101,5 +102,10 @@ CREATE TABLE models (
 );
 CREATE INDEX models_type ON models (machine_type, active);
 `,
+  },
+  {
+    version: 4,
+    name: 'users, sessions, API tokens, recovery codes, sign-in attempts',
+    sql: authMigrationSql('postgres'),
   },
 ]);

@@ -1,0 +1,27 @@
+import type { AuthService } from './auth-service.js';
+
+/** aedes' `authenticate` hook signature (aedes docs: broker.authenticate). */
+export type MqttAuthenticateHook = (
+  client: { id: string },
+  username: string | undefined,
+  password: Buffer | undefined,
+  done: (error: (Error & { returnCode?: number }) | null, success: boolean | null) => void,
+) => void;
+
+/**
+ * The embedded broker's CONNECT check when `auth.mqtt` is on: the password must be an API token of
+ * an operator or higher. MQTT 3.1.1 section 3.2.2.3: return code 4 = bad user name or password.
+ * @example broker.authenticate = mqttAuthenticateHook(auth);
+ */
+export function mqttAuthenticateHook(auth: AuthService): MqttAuthenticateHook {
+  return (client, username, password, done) => {
+    auth.checkMqttCredentials(username, password).then(
+      (principal) => {
+        if (principal) return done(null, true);
+        const err = Object.assign(new Error(`MQTT client "${client.id}": bad user name or password (an API token is expected as the password)`), { returnCode: 4 });
+        done(err, false);
+      },
+      (err: unknown) => done(Object.assign(err instanceof Error ? err : new Error(String(err)), { returnCode: 3 }), false),
+    );
+  };
+}
