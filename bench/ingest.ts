@@ -19,7 +19,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CONFIG, type Config } from '../src/config/index.js';
 import { SENSOR_KINDS, type Machine, type Plant } from '../src/domain/index.js';
-import { createLogger } from '../src/logging/logger.js';
+import { createLogger } from '../src/logging/index.js';
 import { openSqliteStore } from '../src/store/index.js';
 import { DEFAULT_GROUP_COMMIT_DELAY_MS, startEmbeddedBroker, startIngestion, type RunningIngestion } from '../src/ingest/index.js';
 import type { PublisherResult, PublisherTask } from './_ingest-publisher.js';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { DEFAULT_CONFIG, type Config } from '../../src/config/index.js';
 import { buildPlant, machineTopic, type Plant } from '../../src/domain/index.js';
-import { createLogger } from '../../src/logging/logger.js';
+import { createLogger } from '../../src/logging/index.js';
 import { openSqliteStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/index.js';
 import { VALIDATION_CODES as C, startEmbeddedBroker, startIngestion, type EmbeddedBroker, type RunningIngestion } from '../../src/ingest/index.js';

@@ -5,7 +5,7 @@
  */
 import { DEFAULT_CONFIG, type Config } from '../../src/config/index.js';
 import { buildPlant } from '../../src/domain/index.js';
-import { createLogger } from '../../src/logging/logger.js';
+import { createLogger } from '../../src/logging/index.js';
 import { openSqliteStore } from '../../src/store/index.js';
 import { startEmbeddedBroker, startIngestion } from '../../src/ingest/index.js';
 

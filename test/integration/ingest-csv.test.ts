@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/index.js';
 import { buildPlant } from '../../src/domain/index.js';
-import { createLogger } from '../../src/logging/logger.js';
+import { createLogger } from '../../src/logging/index.js';
 import { openSqliteStore } from '../../src/store/index.js';
 import { BatchWriter, Ingestor, VALIDATION_CODES as C, importCsv } from '../../src/ingest/index.js';
 

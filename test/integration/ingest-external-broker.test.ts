@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type Config } from '../../src/config/index.js';
 import { buildPlant, machineTopic } from '../../src/domain/index.js';
-import { createLogger } from '../../src/logging/logger.js';
+import { createLogger } from '../../src/logging/index.js';
 import { openSqliteStore, type Store } from '../../src/store/index.js';
 import { VALIDATION_CODES, startIngestion } from '../../src/ingest/index.js';
 import { connectClient, publishAll, serviceUrl } from '../support/mqtt.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_CONFIG, type Config } from '../../src/config/index.js';
 import { buildPlant } from '../../src/domain/index.js';
-import { createLogger } from '../../src/logging/logger.js';
+import { createLogger } from '../../src/logging/index.js';
 import { openSqliteStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/index.js';
 import { VALIDATION_CODES as C, startIngestion, type RunningIngestion } from '../../src/ingest/index.js';
