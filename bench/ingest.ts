@@ -8,6 +8,7 @@
  *
  * Phases, each on a fresh broker (and a fresh SQLite file):
  *  1. baseline: the bare aedes broker, no ingestion (PUBACK at once), closed loop: raw broker capacity;
+ *     then the plant's open-loop load on the bare broker: the latency this machine gives without us;
  *  2. ingest max: the same closed loop with ingestion: capacity with validation and storage; ratio to 1;
  *  3. ingest plant: open loop, every machine once per tick (50,000 machines at 5 s = 10,000 msg/s) for
  *     --seconds: the sustained committed rate, p50/p99 latency, and nothing lost (store == acknowledged).
@@ -291,6 +292,8 @@ export async function run(argv: string[]): Promise<void> {
   const loadBefore = loadavg()[0]!;
   log(`ingest bench: ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, load average ${loadBefore.toFixed(1)}, node ${process.version}, SQLite batch ${DEFAULT_CONFIG.store.batchSize}, group commit after ${args.commitDelayMs} ms (at most ${DEFAULT_CONFIG.store.flushIntervalMs} ms)`);
   const baseline = await phase('baseline (bare broker, no ingestion)', args, 'max', args.baselineSeconds, false, log);
+  // The same open-loop plant load on the bare broker: the latency tail this machine gives anyway.
+  const baselinePlant = await phase('baseline plant (bare broker, open loop)', args, 'rate', args.baselineSeconds, false, log);
   const ingestMax = await phase('ingest max (closed loop)', args, 'max', args.baselineSeconds, true, log);
   const plant = await phase('ingest plant (open loop)', args, 'rate', args.seconds, true, log);
   const capacityRatio = Number((ingestMax.ackedPerSec / baseline.ackedPerSec).toFixed(3));
@@ -306,7 +309,8 @@ export async function run(argv: string[]): Promise<void> {
     meetsTarget: sustained >= target.minPerSec && plant.p99Ms < target.maxP99Ms && plant.lost === 0 && plant.skipped === 0,
   };
   const loadAverage = { before: Number(loadBefore.toFixed(2)), after: Number(loadavg()[0]!.toFixed(2)) };
-  const out = { args, cpus: availableParallelism(), loadAverage, baseline, ingestMax, plant, capacityRatio, cpuRatio, target, verdict };
+  const p99Ratio = Number((plant.p99Ms / baselinePlant.p99Ms).toFixed(2));
+  const out = { args, cpus: availableParallelism(), loadAverage, baseline, baselinePlant, ingestMax, plant, capacityRatio, cpuRatio, p99Ratio, target, verdict };
   if (args.json) {
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return;
@@ -317,10 +321,12 @@ export async function run(argv: string[]): Promise<void> {
     [
       '',
       row(baseline),
+      row(baselinePlant),
       row(ingestMax),
       row(plant),
       '',
       `capacity with ingestion vs bare broker (same publishers, same run): ${capacityRatio}x (${ingestMax.ackedPerSec} / ${baseline.ackedPerSec} msg/s)`,
+      `plant-load latency vs bare broker at the same load: p99 ${plant.p99Ms} / ${baselinePlant.p99Ms} ms (${p99Ratio}x), p50 ${plant.p50Ms} / ${baselinePlant.p50Ms} ms`,
       `CPU per message in the broker process: bare broker ${baseline.cpuUsPerMessage} us, with ingestion ${plant.cpuUsPerMessage} us (${cpuRatio}x); one dedicated core would sustain ~${plant.impliedCoreCapacityPerSec} msg/s with ingestion`,
       `plant load: ${plant.offeredPerSec} msg/s offered, ${sustained} msg/s committed (store counter), p50 ${plant.p50Ms} ms, p95 ${plant.p95Ms} ms, p99 ${plant.p99Ms} ms publish->PUBACK (after commit), longest flush ${plant.maxFlushMs} ms, lost ${plant.lost}, skipped sends ${plant.skipped}`,
       `target >= ${target.minPerSec} msg/s with p99 < ${target.maxP99Ms} ms and nothing lost: ${verdict.meetsTarget ? 'MET' : 'NOT MET'} (${availableParallelism()} CPUs, load average ${loadAverage.before} before, ${loadAverage.after} after)`,
