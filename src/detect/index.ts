@@ -2,3 +2,4 @@ export * from './residuals.js';
 export * from './static-threshold.js';
 export * from './telemanom.js';
 export * from './attribution.js';
+export * from './stream/index.js';
