@@ -6,7 +6,7 @@
 namespace pw {
 
 static constexpr int KC = 256;   // K block: A and B panels stay in L2 (1 MB on this machine)
-static constexpr int MCMAX = 96; // rows of A per packed block (rounded to MR)
+static constexpr int MCMAX = 96; // rows of A per block (rounded to MR); A is read in place
 
 static float* grow(float*& p, size_t& cap, size_t n) {
   if (n > cap) {
@@ -99,23 +99,45 @@ void gemm_packed(int M, const float* A, int lda, bool tA, const PackedB& B, floa
         for (int s = 0; s < strips; s++) std::memset(C + (long)m * ldc + B.stripCol[s], 0, sizeof(float) * B.stripWidth[s]);
     return;
   }
-  static thread_local float* abuf = nullptr;
-  static thread_local size_t acap = 0;
   const int MC = (MCMAX / MR) * MR;
-  grow(abuf, acap, (size_t)MC * KC);
+  if (tA) {
+    // Transposed A (the weight-gradient GEMMs, long K): packing keeps the A tile contiguous.
+    static thread_local float* abuf = nullptr;
+    static thread_local size_t acap = 0;
+    grow(abuf, acap, (size_t)MC * KC);
+    for (int k0 = 0; k0 < K; k0 += KC) {
+      const int kc = K - k0 < KC ? K - k0 : KC;
+      const bool acc = accum || k0 > 0;
+      for (int m0 = 0; m0 < M; m0 += MC) {
+        const int mc = M - m0 < MC ? M - m0 : MC;
+        pack_a(abuf, A, lda, tA, m0, mc, k0, kc, MR);
+        for (int s = 0; s < strips; s++) {
+          const float* bp = B.data + (size_t)s * B.K * NR + (size_t)(kBegin + k0) * NR;
+          const int nr = B.stripWidth[s];
+          float* cs = C + B.stripCol[s];
+          for (int i = 0; i < mc; i += MR) {
+            const int mr = mc - i < MR ? mc - i : MR;
+            kn.micro(kc, abuf + (size_t)i * kc, bp, cs + (long)(m0 + i) * ldc, ldc, mr, nr, acc);
+          }
+        }
+      }
+    }
+    return;
+  }
   for (int k0 = 0; k0 < K; k0 += KC) {
     const int kc = K - k0 < KC ? K - k0 : KC;
     const bool acc = accum || k0 > 0;
     for (int m0 = 0; m0 < M; m0 += MC) {
       const int mc = M - m0 < MC ? M - m0 : MC;
-      pack_a(abuf, A, lda, tA, m0, mc, k0, kc, MR);
       for (int s = 0; s < strips; s++) {
         const float* bp = B.data + (size_t)s * B.K * NR + (size_t)(kBegin + k0) * NR;
         const int nr = B.stripWidth[s];
         float* cs = C + B.stripCol[s];
         for (int i = 0; i < mc; i += MR) {
           const int mr = mc - i < MR ? mc - i : MR;
-          kn.micro(kc, abuf + (size_t)i * kc, bp, cs + (long)(m0 + i) * ldc, ldc, mr, nr, acc);
+          const int m = m0 + i;
+          const float* a = tA ? A + (long)k0 * lda + m : A + (long)m * lda + k0;
+          kn.micro_direct(kc, a, lda, tA, bp, cs + (long)m * ldc, ldc, mr, nr, acc);
         }
       }
     }

@@ -83,6 +83,57 @@ static void micro(int kc, const float* __restrict Ap, const float* __restrict Bp
   }
 }
 
+// As `micro`, but A read in place (no packing): op(A)(i, k) = A[off_i + k * kstride] with
+// off_i = i * (TA ? 1 : lda). A's tiles are small enough to stay in L1/L2 across the strips of B,
+// so packing A bought little and cost a strided copy per call. Rows past `mr` reread row 0.
+template <bool TA>
+static void micro_direct_t(int kc, const float* __restrict A, int lda, const float* __restrict Bp, float* C, int ldc, int mr, int nr, bool accum) {
+  const float* ap[MR];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; i++) ap[i] = A + (i < mr ? i : 0) * (TA ? 1 : lda);
+  const long ks = TA ? lda : 1;
+  vf acc[MR][NV];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; i++)
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) acc[i][v] = vf{};
+  for (int k = 0; k < kc; k++) {
+    vf b[NV];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) b[v] = *reinterpret_cast<const vf*>(Bp + k * NR + v * VL);
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; i++) {
+      const float ai = ap[i][k * ks];
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; v++) acc[i][v] += ai * b[v];
+    }
+  }
+  if (mr == MR && nr == NR) {
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; i++)
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; v++) {
+        float* p = C + i * ldc + v * VL;
+        st(p, accum ? ld(p) + acc[i][v] : acc[i][v]);
+      }
+    return;
+  }
+  alignas(64) float tmp[MR * NR];
+  for (int i = 0; i < MR; i++)
+    for (int v = 0; v < NV; v++) *reinterpret_cast<vf*>(tmp + i * NR + v * VL) = acc[i][v];
+  for (int i = 0; i < mr; i++) {
+    float* p = C + i * ldc;
+    const float* q = tmp + i * NR;
+    if (accum) for (int j = 0; j < nr; j++) p[j] += q[j];
+    else for (int j = 0; j < nr; j++) p[j] = q[j];
+  }
+}
+
+static void micro_direct(int kc, const float* A, int lda, bool tA, const float* Bp, float* C, int ldc, int mr, int nr, bool accum) {
+  if (tA) micro_direct_t<true>(kc, A, lda, Bp, C, ldc, mr, nr, accum);
+  else micro_direct_t<false>(kc, A, lda, Bp, C, ldc, mr, nr, accum);
+}
+
 // Tiny-M GEMM straight from row-major B (no packing): per row of C, blocks of 8 / 1 vectors of
 // columns accumulate over K in registers (8 independent FMA chains hide the FMA latency).
 template <bool TA>
@@ -187,6 +238,6 @@ static void gates_bwd(int B, int H, int j0, int j1, const float* act, const floa
   }
 }
 
-static const pw::Kernels table = {KNAME, MR, NR, micro, small_m, gates_fwd, gates_bwd};
+static const pw::Kernels table = {KNAME, MR, NR, micro, micro_direct, small_m, gates_fwd, gates_bwd};
 
 }  // namespace KNS

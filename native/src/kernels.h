@@ -11,6 +11,8 @@ struct Kernels {
   int NR;  // micro-tile columns
   // C[mr x nr] (=|+=) Ap[kc x MR packed] * Bp[kc x NR packed]; mr <= MR, nr <= NR.
   void (*micro)(int kc, const float* Ap, const float* Bp, float* C, int ldc, int mr, int nr, bool accum);
+  // As micro, with A read in place: op(A)(i, k) = tA ? A[k*lda + i] : A[i*lda + k].
+  void (*micro_direct)(int kc, const float* A, int lda, bool tA, const float* Bp, float* C, int ldc, int mr, int nr, bool accum);
   // C[M x N] (=|+=) op(A) * B for tiny M, B row-major unpacked.
   void (*small_m)(int M, int N, int K, const float* A, int lda, bool tA, const float* B, int ldb, float* C, int ldc, bool accum);
   // LSTM gate forward for units [j0, j1): Z [B][4H] pre-activations in, activations out (in place);
