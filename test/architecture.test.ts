@@ -18,6 +18,8 @@ const ALLOWED: Record<string, readonly string[] | '*'> = {
   store: ['domain', 'config', 'logging'],
   ingest: ['domain', 'config', 'logging', 'store'],
   respond: ['domain', 'config', 'logging', 'store', 'detect'],
+  auth: ['domain', 'config', 'logging', 'store'],
+  backup: ['domain', 'config', 'logging', 'store'],
   eval: ['domain', 'preprocess', 'model', 'detect', 'simulate', 'store', 'logging'],
   api: '*',
   web: '*',

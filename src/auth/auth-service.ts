@@ -454,6 +454,25 @@ export class AuthService {
     await this.record(actor, 'token.revoke', 'revoked', { tokenId: id, name: record.name });
   }
 
+  /**
+   * Password check for confirming a pending enrolment without a session (first-run setup). Only for
+   * users without confirmed two-factor, so it never bypasses a second factor.
+   */
+  async verifyPasswordForEnrolment(username: string, password: string, ip: string): Promise<PublicUser> {
+    this.checkRate(ip);
+    const user = await this.repo.getUserByName(username);
+    if (!user) {
+      await verifySecret(await dummyPasswordHash(), password);
+      return this.fail(undefined, username, ip, 'password');
+    }
+    await this.checkLocked(user, ip);
+    if (user.disabled || !(await verifySecret(user.passwordHash, password))) return this.fail(user, username, ip, 'password');
+    if (user.totpSecret !== null || user.totpPendingSecret === null) {
+      throw new AppError('PW_ERR_AUTH_TOTP_NOT_PENDING', 'no two-factor enrolment is pending for this user; sign in and enrol from the account page', 409);
+    }
+    return publicUser(user);
+  }
+
   /** Starts two-factor enrolment: a new secret to show as a QR code / text; confirmed by a code. */
   async enrollTotp(userId: string): Promise<TotpEnrolment> {
     const user = await this.userOrThrow(userId);

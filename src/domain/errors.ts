@@ -75,3 +75,10 @@ export class SimulationError extends AppError {
     super(code, message, 400, options);
   }
 }
+
+/** Backup and restore errors: no key, wrong key, tampered or truncated file, bad format (PW_ERR_BACKUP_*). */
+export class BackupError extends AppError {
+  constructor(code: `PW_ERR_BACKUP_${string}`, message: string, httpStatus = 500, options?: AppErrorOptions) {
+    super(code, message, httpStatus, options);
+  }
+}

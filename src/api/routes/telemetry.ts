@@ -33,7 +33,7 @@ export const telemetryRoutes: FastifyPluginAsync<TelemetryRouteOptions> = async 
   const { ingestor } = options;
   app.addContentTypeParser(['application/x-ndjson', 'application/ndjson'], { parseAs: 'string' }, (_request, body, done) => done(null, { ndjson: body as string }));
 
-  app.post(TELEMETRY_ROUTE, async (request, reply) => {
+  app.post(TELEMETRY_ROUTE, { config: { access: 'telemetry.write' } }, async (request, reply) => {
     if (ingestor.writer.saturated) {
       void reply.header('retry-after', '1');
       throw new AppError('PW_ERR_INGEST_BACKPRESSURE', 'the store is behind; retry this batch in a second', 503);
