@@ -149,6 +149,15 @@ describe('SKAB protocol', () => {
     expect(Number.isFinite(r.files[0]!.threshold)).toBe(true);
   });
 
+  it('relative forecasting is level-invariant: a series at another operating point scores the same', async () => {
+    const f = files[0]!;
+    const det = await fitWindowDetector(baselineWindowModel('svm'), f.values.slice(0, 400), { windowSize: 5, relative: true, thresholdOn: 'train' });
+    const shifted = f.values.map((r) => r.map((v) => v + 50)); // the whole series moves to another operating point
+    const a = det.score(f.values, 400).score;
+    const b = det.score(shifted, 400).score;
+    b.forEach((v, i) => expect(v).toBeCloseTo(a[i]!, 6));
+  });
+
   it('the pipeline is given only training rows: fitting never reads past them', async () => {
     const f = files[0]!;
     const train = f.values.slice(0, 400);

@@ -35,6 +35,11 @@ export interface WindowDetectorOptions {
   validationFraction?: number;
   /** Cleaning of training rows; windows touching a dropped row are not trained on. `false` = off (default). */
   clean?: CleanOptions | false;
+  /**
+   * Forecast models: feed each window relative to its last row and forecast the change (a
+   * level-invariant forecaster for processes whose operating point drifts). Default false.
+   */
+  relative?: boolean;
   /** How per-sensor errors combine into one score (forecast models). Default mean. */
   aggregate?: 'mean' | 'max';
   /** Floor of the per-sensor error scale, in scaled units (a quantised sensor can have 0 error std). Default 0.01. */
@@ -60,6 +65,19 @@ export interface FittedWindowDetector {
   readonly trainRows: number;
   /** Scores rows[from..] using earlier rows only as input context. Needs from >= windowSize. */
   score(rows: readonly (readonly number[])[], from: number): ScoredRows;
+}
+
+/** Windows relative to their last row; returns the offsets to add back to forecasts. */
+function relativise(X: number[][][], relative: boolean): { X: number[][][]; last: number[][] | null } {
+  if (!relative) return { X, last: null };
+  const last = X.map((w) => w[w.length - 1]!);
+  return { X: X.map((w, k) => w.map((row) => row.map((v, c) => v - last[k]![c]!))), last };
+}
+
+function predictAbsolute(model: WindowModel, X: number[][][], relative: boolean): number[][] {
+  const r = relativise(X, relative);
+  const pred = model.predict(r.X);
+  return r.last ? pred.map((p, k) => p.map((v, c) => v + r.last![k]![c]!)) : pred;
 }
 
 function std(values: number[]): number {
@@ -99,12 +117,14 @@ export async function fitWindowDetector(model: WindowModel, trainRows: readonly 
   const y = all.y.filter((_, k) => keep[k]);
   if (X.length < 10) throw new ValidationError('PW_ERR_VALIDATION_EMPTY', `only ${X.length} training windows of ${W} rows; need at least 10`);
   const split = thresholdOn === 'validation' ? Math.floor(X.length * (1 - (options.validationFraction ?? 0.2))) : X.length;
-  await model.fit(X.slice(0, split), y.slice(0, split));
+  const relative = model.kind === 'forecast' && !!options.relative;
+  const fitX = relativise(X.slice(0, split), relative);
+  await model.fit(fitX.X, fitX.last ? y.slice(0, split).map((t, k) => t.map((v, c) => v - fitX.last![k]![c]!)) : y.slice(0, split));
   const evalFrom = thresholdOn === 'validation' ? split : 0;
   let sensorScale: number[] | null = null;
   let scores: number[];
   if (model.kind === 'forecast') {
-    const pred = model.predict(X);
+    const pred = predictAbsolute(model, X, relative);
     const resid = pred.map((p, k) => p.map((v, c) => y[k]![c]! - v)).slice(evalFrom);
     sensorScale = resid[0]!.map((_, c) => Math.max(minScale, std(resid.map((r) => r[c]!))));
     scores = scoreForecastErrors(pred, y, { alpha, sensorScale, aggregate: options.aggregate ?? 'mean' }).score;
@@ -126,7 +146,7 @@ export async function fitWindowDetector(model: WindowModel, trainRows: readonly 
       const win = slidingWindows(s.slice(warm), { windowSize: W, horizon });
       const first = win.targetIndex.findIndex((t) => t + warm >= from);
       if (model.kind === 'forecast') {
-        const pred = model.predict(win.X);
+        const pred = predictAbsolute(model, win.X, relative);
         const sc = scoreForecastErrors(pred, win.y, { alpha, sensorScale: sensorScale!, aggregate: options.aggregate ?? 'mean' }).score;
         return { score: sc.slice(first), predicted: scaler.inverseTransform(pred.slice(first)) };
       }
