@@ -1,12 +1,17 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import type { IClientOptions } from 'mqtt';
+import { isAbsolute, join } from 'node:path';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { buildApp } from './api/index.js';
 import type { Config } from './config/index.js';
-import { buildPlant, type Plant } from './domain/index.js';
+import { StreamingDetector } from './detect/index.js';
+import { buildPlant, channelFilter, parseTopic, type MachineStatus, type Plant } from './domain/index.js';
+import { metricsRoute, PlantMetrics } from './metrics/index.js';
+import { createResponder, loadRulesFile, MqttCommandDispatcher, SmtpNotifier, WebhookNotifier, type Notifier, type Responder } from './respond/index.js';
 import { startIngestion, type RunningIngestion } from './ingest/index.js';
 import { createLogger, type Logger } from './logging/index.js';
 import { RealtimePlantSimulator } from './simulate/index.js';
+import { trainStartupModels } from './training/index.js';
 import { createStore, sqliteFilePath, startStoreMaintenance, type Store } from './store/index.js';
 
 /** How often the running process logs its counters. */
@@ -23,6 +28,14 @@ export interface RunningPlantwatch {
   /** `http://host:port` of the API, when enabled. */
   httpUrl: string | undefined;
   simulator: RealtimePlantSimulator | undefined;
+  /** The streaming detector (events: scored, anomaly, normal, model); undefined when detect.enabled is false. */
+  detector: StreamingDetector | undefined;
+  /** Alerts, rules, actions, audit (events: alert, action, notification). */
+  responder: Responder;
+  /** Prometheus metrics (also served at GET /metrics). */
+  metrics: PlantMetrics;
+  /** Resolves when start-up model training has finished (or at once when none was needed). */
+  startupTraining: Promise<void>;
   /** Stops everything in reverse order of start; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -71,14 +84,23 @@ export async function startPlantwatch(config: Readonly<Config>, rootLogger?: Log
     const mqttUrl = ingestion.broker?.url ?? config.mqtt.url!;
     logger.info({ url: mqttUrl, mode: config.mqtt.mode, topics: `plantwatch/${plant.id}/<area>/<machine>/telemetry` }, 'MQTT ready');
 
+    // The live loop (SPEC 6, 7): detector -> responder -> commands over MQTT, all stages timed.
+    const loop = await startLoop(config, logger, store, plant, mqttUrl, stops);
+    const { responder, detector } = loop;
+    ingestion.onTelemetry((t) => detector?.ingest(t));
+    const metricSources = { ingest: () => ingestion.counters(), detector: () => detector?.counters ?? emptyDetectorCounters, openAlerts: () => responder.listOpenAlerts().length };
+    const plantMetrics = new PlantMetrics(metricSources);
+    wireMetrics(plantMetrics, responder, detector);
+
     let httpUrl: string | undefined;
     if (config.http.enabled) {
       const app: FastifyInstance = await buildApp({
         logger,
         bodyLimitBytes: config.http.bodyLimitBytes,
         ingestor: ingestion.ingestor,
-        health: () => ({ ingest: ingestion.counters(), simulator: simulator?.counters }),
+        health: () => ({ ingest: ingestion.counters(), simulator: simulator?.counters, detector: detector?.counters, models: detector?.activeModels() }),
       });
+      await app.register(metricsRoute, { metrics: plantMetrics });
       stops.push(() => app.close());
       await app.listen({ host: config.http.host, port: config.http.port });
       const address = app.server.address();
@@ -108,8 +130,31 @@ export async function startPlantwatch(config: Readonly<Config>, rootLogger?: Log
       logger.info({ machines: plant.machines.length, areas: plant.areas.length, tickMs: config.simulator.tickMs }, 'simulated plant publishing');
     }
 
+    // No active model for a machine type: train a small one in the background (SPEC 5, issue 5).
+    const training = new AbortController();
+    stops.push(async () => training.abort());
+    let startupTraining: Promise<void> = Promise.resolve();
+    if (detector && config.detect.trainOnStart) {
+      startupTraining = trainStartupModels({
+        store,
+        plant,
+        logger,
+        hours: config.detect.startupHistoryHours,
+        preset: config.detect.startupPreset,
+        windowSize: config.detect.windowSize,
+        tickMs: config.simulator.tickMs,
+        signal: training.signal,
+        onActivated: () => void detector.pollModels(),
+      }).then(
+        () => undefined,
+        (err: unknown) => logger.error({ err }, 'start-up model training failed; the detector waits for `plantwatch train`'),
+      );
+      const pending = startupTraining;
+      stops.push(() => pending);
+    }
+
     const statusTimer = setInterval(() => {
-      logger.info({ ingest: ingestion.counters(), simulator: simulator?.counters }, 'status');
+      logger.info({ ingest: ingestion.counters(), simulator: simulator?.counters, detector: detector?.counters, openAlerts: responder.listOpenAlerts().length }, 'status');
     }, STATUS_INTERVAL_MS);
     statusTimer.unref();
     stops.push(async () => clearInterval(statusTimer));
@@ -124,6 +169,10 @@ export async function startPlantwatch(config: Readonly<Config>, rootLogger?: Log
       mqttUrl,
       httpUrl,
       simulator,
+      detector,
+      responder,
+      metrics: plantMetrics,
+      startupTraining,
       stop() {
         stopping ??= stopAll().then(() => logger.info('plantwatch stopped'));
         return stopping;
@@ -133,4 +182,88 @@ export async function startPlantwatch(config: Readonly<Config>, rootLogger?: Log
     await stopAll();
     throw err;
   }
+}
+
+const emptyDetectorCounters = { queued: 0, readings: 0, scored: 0, anomalies: 0, dataQualityEvents: 0, unscored: 0 };
+
+function dataPath(config: Readonly<Config>, p: string): string {
+  return isAbsolute(p) ? p : join(config.dataDir, p);
+}
+
+/** Notifiers from the config: webhook and SMTP when set (the console channel is built into the responder). */
+function notifiersFrom(config: Readonly<Config>): Notifier[] {
+  const out: Notifier[] = [];
+  if (config.respond.webhookUrl) out.push(new WebhookNotifier({ defaultUrl: config.respond.webhookUrl }));
+  const smtp = config.respond.smtp;
+  if (smtp) {
+    const to = [...smtp.to];
+    out.push(
+      new SmtpNotifier({
+        host: smtp.host,
+        port: smtp.port,
+        from: smtp.from,
+        ...(smtp.username && smtp.password ? { auth: { user: smtp.username, pass: smtp.password } } : {}),
+        recipientsByTeam: { maintenance: to, it: to, technical: to, operations: to },
+      }),
+    );
+  }
+  return out;
+}
+
+interface Loop {
+  responder: Responder;
+  detector: StreamingDetector | undefined;
+  commandClient: MqttClient;
+}
+
+/** Responder (store-backed, MQTT commands, notifiers) and the streaming detector, wired together. */
+async function startLoop(config: Readonly<Config>, logger: Logger, store: Store, plant: Plant, mqttUrl: string, stops: Array<() => Promise<void>>): Promise<Loop> {
+  const commandClient = await mqtt.connectAsync(mqttUrl, { ...mqttClientOptions(config), clientId: `plantwatch-responder-${process.pid}-${Date.now().toString(36)}`, reconnectPeriod: 1000 });
+  stops.push(() => commandClient.endAsync());
+  const rules = config.respond.rulesFile ? await loadRulesFile(dataPath(config, config.respond.rulesFile)) : undefined;
+  const responder = createResponder({
+    logger,
+    ...(rules ? { rules } : {}),
+    dispatcher: new MqttCommandDispatcher(commandClient, { plantId: plant.id, logger }),
+    notifiers: notifiersFrom(config),
+    repositories: store.respondRepositories(),
+    plant,
+    options: { dryRun: config.respond.dryRun },
+  });
+  await responder.start();
+  stops.push(() => responder.close());
+  responder.on('notification', (n) => logger.child({ component: 'notify' }).warn({ notification: n }, 'notification'));
+  // Machine states (running, stopped...) weigh urgency and release the stop interlock.
+  await commandClient.subscribeAsync(channelFilter('status', plant.id), { qos: 1 });
+  commandClient.on('message', (topic, payload) => {
+    const parts = parseTopic(topic);
+    if (!parts || parts.channel !== 'status') return;
+    try {
+      responder.onMachineStatus(JSON.parse(payload.toString('utf8')) as MachineStatus);
+    } catch (err) {
+      logger.warn({ err, topic }, 'unreadable machine status ignored');
+    }
+  });
+  if (!config.detect.enabled) return { responder, detector: undefined, commandClient };
+  const detectLog = logger.child({ component: 'detector' });
+  const detector = new StreamingDetector({
+    plant,
+    models: store.modelRegistry(),
+    tickMs: config.simulator.tickMs,
+    modelPollMs: config.detect.modelPollMs,
+    maxBatchDelayMs: config.detect.maxBatchDelayMs,
+    log: detectLog,
+  });
+  await detector.start();
+  stops.push(() => detector.stop());
+  // A failing response never stops the detector (issue 5 item 3).
+  detector.on('anomaly', (e) => void responder.onAnomaly(e).catch((err: unknown) => detectLog.error({ err, machineId: e.machineId }, 'responder failed on an anomaly')));
+  detector.on('normal', (e) => void responder.onNormal(e).catch((err: unknown) => detectLog.error({ err, machineId: e.machineId }, 'responder failed on a normal tick')));
+  return { responder, detector, commandClient };
+}
+
+function wireMetrics(metrics: PlantMetrics, responder: Responder, detector: StreamingDetector | undefined): void {
+  detector?.on('scored', (t) => metrics.onScored(t));
+  responder.on('alert', (a, t) => metrics.onAlert(a, t));
+  responder.on('action', (r) => metrics.onAction(r));
 }

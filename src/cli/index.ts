@@ -5,6 +5,7 @@ import { registerStartCommand } from './commands/start.js';
 import { registerEvaluateCommand } from './commands/evaluate.js';
 import { registerSimulateCommand } from './commands/simulate.js';
 import { registerImportCommand } from './commands/import.js';
+import { registerTrainCommand } from './commands/train.js';
 
 /**
  * The `plantwatch` command. The only place that reads argv or exits (STYLE 1).
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerEvaluateCommand(program);
   registerSimulateCommand(program);
   registerImportCommand(program);
+  registerTrainCommand(program);
   return program;
 }
 

@@ -101,6 +101,41 @@ export const configSchema = z
       daily: z.boolean(),
       dailyAtHourUtc: z.number().int().min(0).max(23),
     }),
+    detect: z.object({
+      /** Run the streaming detector on live telemetry. */
+      enabled: z.boolean(),
+      /** With no active model for a machine type at start: train a small one on a short simulated history, in the background. */
+      trainOnStart: z.boolean(),
+      /** Hours of simulated normal history per machine type for that start-up model. */
+      startupHistoryHours: z.number().positive().max(24 * 30),
+      /** Preset of the start-up model (tiny trains in seconds; `plantwatch train` uses small). */
+      startupPreset: z.enum(['paper', 'small', 'tiny']),
+      /** Rows per input window of the streaming models. */
+      windowSize: z.number().int().min(1).max(500),
+      /** How often the registry is checked for a newly activated model. */
+      modelPollMs: positiveMs,
+      /** Longest a reading waits to be batched with other machines' readings. */
+      maxBatchDelayMs: z.number().int().min(0).max(10_000),
+    }),
+    respond: z.object({
+      /** Rules file (JSON/YAML, respond's rules schema); null = paper Table 8 defaults. Relative paths are inside dataDir. */
+      rulesFile: z.string().min(1).nullable(),
+      /** Decide and audit everything; send no command and no notification. */
+      dryRun: z.boolean(),
+      /** Webhook for notifications (Slack/Teams-compatible JSON POST); null = none. */
+      webhookUrl: z.string().url().nullable(),
+      /** SMTP for e-mail notifications; null = none. */
+      smtp: z
+        .object({
+          host: z.string().min(1),
+          port: z.number().int().min(1).max(65_535),
+          from: z.string().min(3),
+          to: z.array(z.string().min(3)).min(1),
+          username: z.string().nullable(),
+          password: z.string().nullable(),
+        })
+        .nullable(),
+    }),
   })
   .strict();
 
@@ -124,4 +159,6 @@ export const DEFAULT_CONFIG: Config = {
   ingest: { maxPayloadBytes: 64 * 1024, maxFutureMs: 5 * 60_000, maxAgeMs: 7 * 24 * 3_600_000 },
   auth: { enabled: true, sessionTtlMs: 8 * 3_600_000, maxFailedLogins: 5, lockoutMs: 15 * 60_000, loginRatePerMinute: 20, secureCookies: 'auto', mqtt: false },
   backup: { dir: 'backups', keyFile: null, passphrase: null, keep: 7, daily: true, dailyAtHourUtc: 2 },
+  detect: { enabled: true, trainOnStart: true, startupHistoryHours: 3, startupPreset: 'tiny', windowSize: 20, modelPollMs: 5_000, maxBatchDelayMs: 10 },
+  respond: { rulesFile: null, dryRun: false, webhookUrl: null, smtp: null },
 };

@@ -1,0 +1,2 @@
+/** Model training into the registry (issue 5). */
+export { trainAndRegister, simulatedNormalHistory, trainStartupModels, type TrainTypeOptions, type StartupTrainingOptions } from './train-models.js';
