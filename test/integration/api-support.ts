@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, SESSION_COOKIE, type BuildAppOptions } from '../../src/api/index.js';
 import { AuthService, totp } from '../../src/auth/index.js';
+import { BackupManager } from '../../src/backup/index.js';
 import { buildPlant, type AnomalyEvent, type Plant, type Role } from '../../src/domain/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { createResponder, type Responder } from '../../src/respond/index.js';
@@ -32,7 +33,8 @@ export async function startHarness(over: Partial<BuildAppOptions> = {}, machineC
   const responder = createResponder({ logger, repositories: repos, plant, options: { tickMs: null, dryRun: true } });
   await responder.start();
   const auth = new AuthService({ repository: store.authRepository(), logger, audit: repos.audit, loginRatePerMinute: 1000 });
-  const app = await buildApp({ logger, auth, responder, store, plant, ...over });
+  const backups = new BackupManager({ target: { kind: 'sqlite', file: join(dir, 'pw.db') }, dir: join(dir, 'backups'), key: { passphrase: 'test passphrase 123' }, logger });
+  const app = await buildApp({ logger, auth, responder, store, plant, backups, ...over });
   return {
     app,
     store,

@@ -15,6 +15,8 @@ export interface RouteEntry {
   method: string;
   url: string;
   access: RouteAccess;
+  /** False when the route named no access and got the fail-closed default. */
+  explicit: boolean;
 }
 
 declare module 'fastify' {
@@ -58,7 +60,7 @@ export function registerAccessControl(app: FastifyInstance, options: AccessOptio
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       if (method === 'HEAD' || method === 'OPTIONS') continue;
-      routeTable.push({ method, url: route.url, access: route.config?.access ?? (route.url.startsWith('/api/') ? 'users.manage' : 'public') });
+      routeTable.push({ method, url: route.url, access: route.config?.access ?? (route.url.startsWith('/api/') ? 'users.manage' : 'public'), explicit: route.config?.access !== undefined });
     }
   });
   const auth = options.auth;
