@@ -9,13 +9,13 @@ import { BackupError, NotFoundError } from '../domain/index.js';
 import type { Logger } from '../logging/index.js';
 import { sqliteFilePath } from '../store/index.js';
 import { decryptStream, encryptStream, type BackupHeader, type BackupKeySource } from './crypto-format.js';
-import { exportPostgres, restorePostgres } from './postgres-dump.js';
+import { exportPostgres, restorePostgres, searchPath } from './postgres-dump.js';
 
 export const BACKUP_EXTENSION = '.pwbk';
 export const DEFAULT_BACKUP_KEEP = 7;
 
 /** What is backed up: the SQLite file, or a PostgreSQL database. */
-export type BackupTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+export type BackupTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema?: string };
 
 export interface BackupManagerOptions {
   target: BackupTarget;
@@ -62,7 +62,7 @@ async function schemaVersionOf(target: BackupTarget): Promise<number> {
     }
   }
   const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: target.url });
+  const client = new pg.Client({ connectionString: target.url, ...searchPath(target.schema) });
   await client.connect();
   try {
     return Number((await client.query<{ v: number }>('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations')).rows[0]!.v);
@@ -140,7 +140,7 @@ export class BackupManager {
         }
         plaintext = createReadStream(tmpDb);
       } else {
-        plaintext = exportPostgres(target.url);
+        plaintext = exportPostgres(target.url, target.schema);
       }
       await pipeline(Readable.from(encryptStream(plaintext, key, { payload: target.kind === 'sqlite' ? 'sqlite-file' : 'postgres-ndjson', schemaVersion })), createWriteStream(partial, { mode: 0o600 }));
       await rename(partial, path);
@@ -224,7 +224,7 @@ export class BackupManager {
       return { target: target.file };
     }
     if (checked.payload !== 'postgres-ndjson') throw new BackupError('PW_ERR_BACKUP_KIND', `"${basename(path)}" is a ${checked.payload} backup; restore it into SQLite`, 400);
-    const result = await restorePostgres(target.url, decryptStream(createReadStream(path), key, basename(path)), checked.schemaVersion);
+    const result = await restorePostgres(target.url, decryptStream(createReadStream(path), key, basename(path)), checked.schemaVersion, target.schema);
     this.log.info({ from: basename(path), tables: result.tables, rows: result.rows }, 'PostgreSQL restored');
     return { target: 'postgres', rows: result.rows };
   }

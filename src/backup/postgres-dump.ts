@@ -15,14 +15,21 @@ async function tables(client: pg.ClientBase): Promise<string[]> {
   return r.rows.map((x) => x.t);
 }
 
+/** A schema other than the URL's default (tests, several plants on one server). */
+export function searchPath(schema: string | undefined): { options?: string } {
+  if (schema === undefined) return {};
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new BackupError('PW_ERR_BACKUP_CONFIG', `PostgreSQL schema must be lowercase letters, digits and _, got ${JSON.stringify(schema)}`);
+  return { options: `-c search_path=${schema}` };
+}
+
 const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 /**
  * Logical export of every table of the current schema in one REPEATABLE READ snapshot, as NDJSON:
  * `{"table":..,"columns":[..]}` then `{"r":[values as text or null]}` per row.
  */
-export async function* exportPostgres(url: string): AsyncGenerator<string> {
-  const client = new pg.Client({ connectionString: url, types: textTypes });
+export async function* exportPostgres(url: string, schema?: string): AsyncGenerator<string> {
+  const client = new pg.Client({ connectionString: url, types: textTypes, ...searchPath(schema) });
   await client.connect();
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -64,8 +71,8 @@ async function* lines(chunks: AsyncIterable<Buffer>): AsyncGenerator<string> {
  * Replaces every table's rows with the dump's, in one transaction (all or nothing), then moves
  * serial sequences past the restored ids. The target must be migrated to the dump's schema version.
  */
-export async function restorePostgres(url: string, ndjson: AsyncIterable<Buffer>, expectedSchemaVersion: number): Promise<{ tables: number; rows: number }> {
-  const client = new pg.Client({ connectionString: url });
+export async function restorePostgres(url: string, ndjson: AsyncIterable<Buffer>, expectedSchemaVersion: number, schema?: string): Promise<{ tables: number; rows: number }> {
+  const client = new pg.Client({ connectionString: url, ...searchPath(schema) });
   await client.connect();
   let rows = 0;
   let tableCount = 0;
