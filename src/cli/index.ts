@@ -6,6 +6,8 @@ import { registerEvaluateCommand } from './commands/evaluate.js';
 import { registerSimulateCommand } from './commands/simulate.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerTrainCommand } from './commands/train.js';
+import { registerBackupCommand } from './commands/backup.js';
+import { registerUserCommand } from './commands/user.js';
 
 /**
  * The `plantwatch` command. The only place that reads argv or exits (STYLE 1).
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerSimulateCommand(program);
   registerImportCommand(program);
   registerTrainCommand(program);
+  registerBackupCommand(program);
+  registerUserCommand(program);
   return program;
 }
 

@@ -48,7 +48,7 @@ async function fill(store: Store): Promise<void> {
   }
   await store.writeTelemetry(batch);
   await store.rollUp(base + 3_600_000);
-  await store.writeDeadLetters([{ source: 'http', origin: 'test', receivedAtMs: base, code: 'PW_ERR_VALIDATION_X', reason: "it's \"bad\"\n", payload: '{"x":1}', machineId: null }]);
+  await store.writeDeadLetters([{ source: 'http', origin: 'test', receivedAtMs: base, code: 'PW_ERR_VALIDATION_X', reason: "it's \"bad\"\n", payload: '{"x":1}' }]);
   await store.authRepository().insertUser({ id: 'u1', username: 'ada', role: 'admin', passwordHash: '$argon2id$x', totpSecret: 'ABC', totpPendingSecret: null, totpLastStep: 5, failedLogins: 0, lockedUntilMs: null, disabled: false, createdAtMs: base, lastLoginAtMs: null });
   await store.respondRepositories().audit.append({ id: 'a1', tsMs: base, category: 'auth.signin', alertId: null, actionId: null, ruleId: null, machineId: null, actor: 'ada', action: null, outcome: 'ok', detail: { ip: '::1', n: 2 ** 53 - 1 } });
 }
@@ -179,7 +179,7 @@ describe.skipIf(!server)('PostgreSQL backups (real server)', () => {
     expect(await dumpText(to)).toBe(await dumpText(from));
     // Sequences moved past restored ids: new dead letters insert without key clashes.
     const reopened = await openPostgresStore({ url: server!.url, schema: to, poolSize: 2 });
-    await reopened.writeDeadLetters([{ source: 'mqtt', origin: 't', receivedAtMs: 1, code: 'X', reason: 'y', payload: 'z', machineId: null }]);
+    await reopened.writeDeadLetters([{ source: 'mqtt', origin: 't', receivedAtMs: 1, code: 'X', reason: 'y', payload: 'z' }]);
     expect((await reopened.queryDeadLetters({ fromMs: 0 })).length).toBe(2);
     expect((await reopened.queryTelemetry({ machineId: 'asm-001', fromMs: 0, toMs: Date.UTC(2030, 0) })).length).toBe(150);
     await reopened.close();
