@@ -180,7 +180,8 @@ describe.skipIf(!executablePath)('web console in Chromium', () => {
       expect(await page.textContent('h1')).toContain('10000 machines');
       const scrollStarted = Date.now();
       await page.evaluate(() => {
-        const list = document.getElementById('machine-list')!;
+        // Runs in the page (no DOM types in this Node project).
+        const list = (globalThis as unknown as { document: { getElementById(id: string): { scrollTop: number; scrollHeight: number; dispatchEvent(e: Event): void } } }).document.getElementById('machine-list');
         list.scrollTop = list.scrollHeight / 2;
         list.dispatchEvent(new Event('scroll'));
       });
