@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { isAbsolute, join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { buildApp } from './api/index.js';
+import { buildApp, consoleServicesFromConfig } from './api/index.js';
 import type { Config } from './config/index.js';
 import { StreamingDetector } from './detect/index.js';
 import { buildPlant, channelFilter, parseTopic, type MachineStatus, type Plant } from './domain/index.js';
@@ -94,8 +94,16 @@ export async function startPlantwatch(config: Readonly<Config>, rootLogger?: Log
 
     let httpUrl: string | undefined;
     if (config.http.enabled) {
+      // Access control, backups and the web console (issue 6).
+      const services = await consoleServicesFromConfig(config, store, logger);
+      stops.push(() => services.close());
       const app: FastifyInstance = await buildApp({
         logger,
+        ...services.appOptions,
+        responder,
+        detector,
+        store,
+        plant,
         bodyLimitBytes: config.http.bodyLimitBytes,
         ingestor: ingestion.ingestor,
         health: () => ({ ingest: ingestion.counters(), simulator: simulator?.counters, detector: detector?.counters, models: detector?.activeModels() }),

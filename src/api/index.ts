@@ -5,3 +5,4 @@ export { SESSION_COOKIE, CSRF_HEADER, type RouteAccess, type RouteEntry } from '
 export { LiveFeed, DEFAULT_TICK_THROTTLE_MS, DEFAULT_TICKS_KEPT, type ScoredTickSource, type FeedEvent, type LiveFeedOptions } from './live-feed.js';
 export { telemetryRoutes, TELEMETRY_ROUTE, type TelemetryRouteOptions, type BatchRejection, type BatchResponse } from './routes/telemetry.js';
 export { healthRoutes, type HealthRouteOptions } from './routes/health.js';
+export { consoleServicesFromConfig, type ConsoleServices } from './from-config.js';
