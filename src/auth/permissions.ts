@@ -26,7 +26,7 @@ export const PERMISSION_DESCRIPTIONS: Readonly<Record<Permission, string>> = {
   'telemetry.write': 'send telemetry over HTTP (and MQTT when auth.mqtt is on)',
   'models.manage': 'activate a model version in the registry',
   'deadletters.read': 'read refused readings (dead letters)',
-  'audit.read': 'read the audit log and sign-in attempts',
+  'audit.read': 'read the audit log (sign-ins, failures, changes, decisions)',
   'users.manage': 'create, change, disable and delete users',
   'tokens.manage': 'create and revoke API tokens',
   'backups.manage': 'list, create and verify encrypted backups',

@@ -119,3 +119,16 @@ describe('role table', () => {
     expect((await h.app.inject({ method: 'GET', url: '/api/v1/users', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401);
   });
 });
+
+describe('README', () => {
+  it('shows the role table exactly as the code has it', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { PERMISSIONS, PERMISSION_DESCRIPTIONS, ROLE_PERMISSIONS } = await import('../../src/auth/index.js');
+    const readme = readFileSync('README.md', 'utf8');
+    const roles = readme.slice(readme.indexOf('## Roles'));
+    for (const p of PERMISSIONS) {
+      const row = `| \`${p}\` | ${PERMISSION_DESCRIPTIONS[p]} | ${ROLES.map((r) => (ROLE_PERMISSIONS[r].includes(p) ? 'yes' : '-')).join(' | ')} |`;
+      expect(roles, `README row for ${p}`).toContain(row);
+    }
+  });
+});
