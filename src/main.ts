@@ -240,7 +240,8 @@ async function startLoop(config: Readonly<Config>, logger: Logger, store: Store,
   });
   await responder.start();
   stops.push(() => responder.close());
-  responder.on('notification', (n) => logger.child({ component: 'notify' }).warn({ notification: n }, 'notification'));
+  const notifyLog = logger.child({ component: 'notify' });
+  responder.on('notification', (n) => notifyLog.info({ team: n.team, alertId: n.alert.id, ruleId: n.ruleId }, n.subject));
   // Machine states (running, stopped...) weigh urgency and release the stop interlock.
   await commandClient.subscribeAsync(channelFilter('status', plant.id), { qos: 1 });
   commandClient.on('message', (topic, payload) => {

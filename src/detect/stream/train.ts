@@ -97,9 +97,12 @@ export async function trainDetector(series: readonly (readonly (number | null)[]
   const alpha = options.alpha ?? DEFAULT_STREAM_ALPHA;
   const preset = options.preset ?? 'small';
   const ranges = options.sensors.map((s) => ({ min: SENSOR_SPECS[s].min, max: SENSOR_SPECS[s].max }));
-  // Clean each machine's rows; dropped rows break windows rather than being glued over.
+  // Clean each machine's rows (incomplete and physically impossible ones); dropped rows break
+  // windows rather than being glued over. No median/MAD outlier cut: busy/idle cycles make the
+  // sensors bimodal and such a cut drops a whole operating mode. Callers pass normal history
+  // (labelled faults left out).
   const machines = series.map((rows) => {
-    const c = cleanTrainingRows(rows, { ranges });
+    const c = cleanTrainingRows(rows, { ranges, madK: 0 });
     const ok = new Array<boolean>(rows.length).fill(false);
     c.keptIndex.forEach((i) => (ok[i] = true));
     const filled = rows.map((r, i) => (ok[i] ? (r as number[]) : null));
@@ -214,7 +217,7 @@ export interface StaticBaselineOptions {
 export function fitStaticBaseline(series: readonly (readonly (number | null)[])[][], options: StaticBaselineOptions): string {
   const F = options.sensors.length;
   const ranges = options.sensors.map((s) => ({ min: SENSOR_SPECS[s].min, max: SENSOR_SPECS[s].max }));
-  const cleaned = series.map((r) => cleanTrainingRows(r, { ranges }).rows);
+  const cleaned = series.map((r) => cleanTrainingRows(r, { ranges, madK: 0 }).rows);
   const rows = cleaned.flat();
   if (rows.length < 10) throw new ValidationError('PW_ERR_VALIDATION_EMPTY', `${options.machineType}: ${rows.length} clean rows; the static baseline needs at least 10`);
   const scaler = new MinMaxScaler().fit(rows);
