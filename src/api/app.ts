@@ -105,7 +105,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       route.bodyLimit ??= DEFAULT_COMMAND_BODY_LIMIT_BYTES;
     });
     if (options.auth) await scoped.register(authRoutes, { auth: options.auth, secureCookies: options.secureCookies ?? 'auto' });
-    if (options.responder) await scoped.register(alertRoutes, { responder: options.responder });
+    if (options.responder) {
+      const repo = options.store?.respondRepositories().alerts;
+      await scoped.register(alertRoutes, { responder: options.responder, getAlert: repo ? (id) => repo.getAlert(id) : undefined });
+    }
     if (options.plant) await scoped.register(plantRoutes, { plant: options.plant, store: options.store, responder: options.responder, liveFeed });
     await scoped.register(adminRoutes, { auth: options.auth, store: options.store, responder: options.responder, backups: options.backups });
     await scoped.register(eventRoutes, { liveFeed });

@@ -6,6 +6,9 @@ import type { Store } from '../store/index.js';
 import { registerConsole } from '../web/index.js';
 import type { BuildAppOptions } from './app.js';
 
+/** How often expired sessions are deleted. */
+export const SESSION_PRUNE_EVERY_MS = 3_600_000;
+
 export interface ConsoleServices {
   /** Spread into buildApp: auth, secure-cookie policy, backups and the web console. */
   appOptions: Pick<BuildAppOptions, 'auth' | 'secureCookies' | 'backups' | 'console'>;
@@ -40,10 +43,16 @@ export async function consoleServicesFromConfig(config: Readonly<Config>, store:
   const backups = key ? new BackupManager({ ...rest, key }) : undefined;
   if (!backups) log.warn('no backup key (backup.keyFile or PLANTWATCH_BACKUP_PASSPHRASE): scheduled backups are off');
   else if (config.backup.daily) backups.startDaily(config.backup.dailyAtHourUtc);
+  // Expired sessions are refused on use anyway; this keeps the table small.
+  const pruneTimer = auth ? setInterval(() => auth.prune().catch((err: unknown) => log.error({ err }, 'could not prune expired sessions')), SESSION_PRUNE_EVERY_MS) : undefined;
+  pruneTimer?.unref();
   return {
     appOptions: { auth, secureCookies: config.auth.secureCookies, backups, console: registerConsole },
     auth,
     backups,
-    close: async () => backups?.close(),
+    close: async () => {
+      clearInterval(pruneTimer);
+      await backups?.close();
+    },
   };
 }

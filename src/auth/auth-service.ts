@@ -387,6 +387,12 @@ export class AuthService {
     return { cookieValue, csrfToken, expiresAtMs, user: publicUser(user) };
   }
 
+  /** Deletes expired sessions and forgotten TOTP challenges; returns the sessions deleted. */
+  async prune(): Promise<number> {
+    this.pruneChallenges();
+    return this.repo.deleteExpiredSessions(this.clock.nowMs());
+  }
+
   async logout(cookieValue: string, actor: string): Promise<void> {
     await this.repo.deleteSession(sha256(cookieValue));
     await this.record(actor, 'auth.signout', 'ok');

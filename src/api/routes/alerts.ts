@@ -6,6 +6,8 @@ import { comment, epochMs, idParams, limit } from './schemas.js';
 
 export interface AlertRouteOptions {
   responder: Responder;
+  /** Looks one alert up by id (the store's repository); without it, open alerts and a scan of recent ones. */
+  getAlert?: ((id: string) => Promise<Alert | undefined>) | undefined;
 }
 
 /** Longest shelving accepted (ISA-18.2 shelving is time-limited): 7 days. */
@@ -49,7 +51,7 @@ function matchesText(alert: Alert, q: string): boolean {
 }
 
 /** Alerts (Instant Alerts and Event Log), their history, acknowledge and shelve; actions and recommendations. */
-export const alertRoutes: FastifyPluginAsync<AlertRouteOptions> = async (app, { responder }) => {
+export const alertRoutes: FastifyPluginAsync<AlertRouteOptions> = async (app, { responder, getAlert }) => {
   app.get('/api/v1/alerts', { config: { access: 'read' }, schema: { tags: ['alerts'], summary: 'Search and filter alerts (newest first)', querystring: alertQuery } }, async (request) => {
     const q = request.query as AlertQueryString;
     const states: AlertState[] | undefined = q.state === 'open' ? ALERT_STATES.filter((s) => s !== 'closed') : q.state ? [q.state] : undefined;
@@ -72,7 +74,9 @@ export const alertRoutes: FastifyPluginAsync<AlertRouteOptions> = async (app, { 
   app.get('/api/v1/alerts/:id', { config: { access: 'read' }, schema: { tags: ['alerts'], summary: 'One alert with its history and actions', params: idParams } }, async (request) => {
     const { id } = request.params as { id: string };
     const [history, actions] = await Promise.all([responder.alertHistory(id), responder.listActions({ alertId: id })]);
-    const alert = responder.listOpenAlerts().find((a) => a.id === id) ?? (history.length > 0 ? (await responder.listAlerts({ limit: 100_000 })).find((a) => a.id === id) : undefined);
+    const alert =
+      responder.listOpenAlerts().find((a) => a.id === id) ??
+      (getAlert ? await getAlert(id) : history.length > 0 ? (await responder.listAlerts({ limit: 100_000 })).find((a) => a.id === id) : undefined);
     if (!alert) throw new NotFoundError('PW_ERR_NOT_FOUND_ALERT', `no alert with id "${id}"`);
     return { alert, history, actions };
   });

@@ -216,8 +216,14 @@ export class SqlAuthRepository implements AuthRepository {
   async listLoginAttempts(query: { username?: string; fromMs?: number; limit?: number }): Promise<LoginAttempt[]> {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (query.username !== undefined) (where.push('username = ?'), params.push(query.username));
-    if (query.fromMs !== undefined) (where.push('ts_ms >= ?'), params.push(query.fromMs));
+    if (query.username !== undefined) {
+      where.push('username = ?');
+      params.push(query.username);
+    }
+    if (query.fromMs !== undefined) {
+      where.push('ts_ms >= ?');
+      params.push(query.fromMs);
+    }
     params.push(query.limit ?? 1000);
     const rows = await this.sql.all<Record<string, unknown>>(
       `SELECT ts_ms, username, ip, ok, reason FROM login_attempts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts_ms DESC LIMIT ?`,
