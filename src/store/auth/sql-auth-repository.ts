@@ -7,6 +7,11 @@ export interface SqlExecutor {
   all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Returns the number of rows changed. */
   run(sql: string, params?: readonly unknown[]): Promise<number>;
+  /**
+   * Runs `fn` in one transaction holding a write lock on `table`, so check-then-insert is atomic.
+   * SQLite needs none: one statement on the one connection already is.
+   */
+  withTableLock?<T>(table: string, fn: (sql: SqlExecutor) => Promise<T>): Promise<T>;
 }
 
 export function sqliteExecutor(db: Database.Database): SqlExecutor {
@@ -23,7 +28,7 @@ export function sqliteExecutor(db: Database.Database): SqlExecutor {
   };
 }
 
-export function postgresExecutor(pool: pg.Pool): SqlExecutor {
+export function postgresExecutor(pool: pg.Pool | pg.PoolClient): SqlExecutor {
   const rewrite = (sql: string): string => {
     let n = 0;
     return sql.replace(/\?/g, () => `$${++n}`);
@@ -31,6 +36,23 @@ export function postgresExecutor(pool: pg.Pool): SqlExecutor {
   return {
     all: async <T>(sql: string, params: readonly unknown[] = []) => (await pool.query(rewrite(sql), params as unknown[])).rows as T[],
     run: async (sql, params = []) => (await pool.query(rewrite(sql), params as unknown[])).rowCount ?? 0,
+    async withTableLock<T>(table: string, fn: (sql: SqlExecutor) => Promise<T>): Promise<T> {
+      if (!('connect' in pool) || !('totalCount' in pool)) throw new Error('withTableLock needs a pool');
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        // READ COMMITTED snapshots per statement: without the lock two setups could both see no user.
+        await client.query(`LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`);
+        const out = await fn(postgresExecutor(client));
+        await client.query('COMMIT');
+        return out;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
   };
 }
 
@@ -106,11 +128,10 @@ export class SqlAuthRepository implements AuthRepository {
   }
 
   async insertFirstUser(user: UserRecord): Promise<boolean> {
-    // One statement, so two setup requests racing cannot both create an admin.
-    const changed = await this.sql.run(
-      `INSERT INTO users (${USER_COLS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users)`,
-      userParams(user),
-    );
+    // Two setup requests racing must not both create an admin: one statement under a table lock.
+    const insert = (sql: SqlExecutor): Promise<number> =>
+      sql.run(`INSERT INTO users (${USER_COLS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users)`, userParams(user));
+    const changed = this.sql.withTableLock ? await this.sql.withTableLock('users', insert) : await insert(this.sql);
     return changed === 1;
   }
 
