@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { BackupManager, exportPostgres } from '../../src/backup/index.js';
 import { buildPlant, type Telemetry } from '../../src/domain/index.js';
 import { createLogger } from '../../src/logging/index.js';
@@ -150,6 +150,36 @@ describe('SQLite backups', () => {
     await expect(manager.verify(made[2]!.name)).resolves.toMatchObject({ payload: 'sqlite-file' });
     writeFileSync(keyFile, 'too short');
     await expect(manager.verify(made[2]!.name)).rejects.toMatchObject({ code: 'PW_ERR_BACKUP_KEY', message: expect.stringMatching(/32 bytes or 64 hex/) });
+  }, 30_000);
+});
+
+describe('daily schedule', () => {
+  it('makes a backup at the configured UTC hour, and the next one a day later', async () => {
+    const dir = tmp();
+    const file = join(dir, 'pw.db');
+    await (await openSqliteStore({ file, logger })).close();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      vi.setSystemTime(Date.UTC(2026, 0, 10, 1, 59, 0));
+      const manager = new BackupManager({ target: { kind: 'sqlite', file }, dir: join(dir, 'backups'), key: { passphrase: 'schedule passphrase' }, logger });
+      manager.startDaily(2);
+      const settle = async (n: number): Promise<void> => {
+        // Real time (performance is not faked): the backup itself does real I/O.
+        const until = performance.now() + 10_000;
+        while (performance.now() < until && (await manager.list()).length < n) await new Promise((r) => setImmediate(r));
+      };
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(await manager.list()).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(31_000);
+      await settle(1);
+      expect(await manager.list()).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(86_400_000);
+      await settle(2);
+      expect(await manager.list()).toHaveLength(2);
+      await manager.close();
+    } finally {
+      vi.useRealTimers();
+    }
   }, 30_000);
 });
 
