@@ -21,4 +21,4 @@ export {
 export { PERMISSIONS, PERMISSION_DESCRIPTIONS, ROLE_PERMISSIONS, can, type Permission } from './permissions.js';
 export { hashSecret, verifySecret, ARGON2_OPTIONS, MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH } from './passwords.js';
 export { totp, verifyTotp, hotp, newTotpSecret, otpauthUri, base32Encode, base32Decode, DEFAULT_TOTP_STEP_S, DEFAULT_TOTP_WINDOW } from './totp.js';
-export { mqttAuthenticateHook, type MqttAuthenticateHook } from './mqtt-auth.js';
+export { mqttAuthenticateHook, MQTT_INTERNAL_USERNAME, type MqttAuthenticateHook, type MqttAuthOptions } from './mqtt-auth.js';

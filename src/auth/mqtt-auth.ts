@@ -1,4 +1,16 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { AuthService } from './auth-service.js';
+
+/** User name of plantwatch's own MQTT clients (simulator, command dispatcher) on the embedded broker. */
+export const MQTT_INTERNAL_USERNAME = 'plantwatch-internal';
+
+export interface MqttAuthOptions {
+  /**
+   * A random secret generated at start-up for the process's own clients (user name
+   * {@link MQTT_INTERNAL_USERNAME}); never stored or logged.
+   */
+  internalPassword?: string;
+}
 
 /** aedes' `authenticate` hook signature (aedes docs: broker.authenticate). */
 export type MqttAuthenticateHook = (
@@ -13,8 +25,10 @@ export type MqttAuthenticateHook = (
  * an operator or higher. MQTT 3.1.1 section 3.2.2.3: return code 4 = bad user name or password.
  * @example broker.authenticate = mqttAuthenticateHook(auth);
  */
-export function mqttAuthenticateHook(auth: AuthService): MqttAuthenticateHook {
+export function mqttAuthenticateHook(auth: AuthService, options: MqttAuthOptions = {}): MqttAuthenticateHook {
+  const internal = options.internalPassword ? Buffer.from(options.internalPassword) : undefined;
   return (client, username, password, done) => {
+    if (internal && username === MQTT_INTERNAL_USERNAME && password && password.length === internal.length && timingSafeEqual(password, internal)) return done(null, true);
     auth.checkMqttCredentials(username, password).then(
       (principal) => {
         if (principal) return done(null, true);

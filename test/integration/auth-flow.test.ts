@@ -3,7 +3,7 @@ import { Aedes } from 'aedes';
 import { createServer, type AddressInfo } from 'node:net';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mqttAuthenticateHook } from '../../src/auth/index.js';
+import { MQTT_INTERNAL_USERNAME, mqttAuthenticateHook } from '../../src/auth/index.js';
 import { PASSWORD, startHarness, totpNow, type Harness } from './api-support.js';
 
 let h: Harness | undefined;
@@ -130,15 +130,15 @@ describe('MQTT authentication (embedded aedes broker)', () => {
   it('accepts an operator token as the password and refuses none, a wrong one, or a viewer token', async () => {
     h = await startHarness();
     const broker = await Aedes.createBroker();
-    broker.authenticate = mqttAuthenticateHook(h.auth) as never;
+    broker.authenticate = mqttAuthenticateHook(h.auth, { internalPassword: 'internal-secret-123' }) as never;
     const server = createServer(broker.handle as never);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const { token } = await h.auth.createToken({ name: 'press-7', role: 'operator' }, 't');
     const { token: viewerToken } = await h.auth.createToken({ name: 'dash', role: 'viewer' }, 't');
-    const tryConnect = (password?: string) =>
+    const tryConnect = (password?: string, username = 'press-7') =>
       new Promise<string>((resolve) => {
-        const c = mqtt.connect(url, { username: 'press-7', ...(password ? { password } : {}), reconnectPeriod: 0, connectTimeout: 3000 });
+        const c = mqtt.connect(url, { username, ...(password ? { password } : {}), reconnectPeriod: 0, connectTimeout: 3000 });
         c.on('connect', () => (c.end(true), resolve('ok')));
         c.on('error', (err) => (c.end(true), resolve(err.message)));
       });
@@ -147,6 +147,9 @@ describe('MQTT authentication (embedded aedes broker)', () => {
       expect(await tryConnect()).toMatch(/Bad username or password|Not authorized/i);
       expect(await tryConnect(`${token.slice(0, -2)}xx`)).toMatch(/Bad username or password|Not authorized/i);
       expect(await tryConnect(viewerToken)).toMatch(/Bad username or password|Not authorized/i);
+      // plantwatch's own clients use a per-process secret; the name alone is not enough.
+      expect(await tryConnect('internal-secret-123', MQTT_INTERNAL_USERNAME)).toBe('ok');
+      expect(await tryConnect('internal-secret-124', MQTT_INTERNAL_USERNAME)).toMatch(/Bad username or password|Not authorized/i);
     } finally {
       await new Promise<void>((r) => broker.close(() => r()));
       server.close();
