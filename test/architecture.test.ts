@@ -24,6 +24,7 @@ const ALLOWED: Record<string, readonly string[] | '*'> = {
   metrics: ['domain'],
   figures: ['domain', 'config', 'store'],
   training: ['domain', 'detect', 'model', 'simulate', 'store', 'logging'],
+  replay: ['domain', 'detect', 'respond', 'simulate', 'logging'],
   api: '*',
   web: '*',
   cli: '*',
