@@ -6,6 +6,7 @@ import { registerEvaluateCommand } from './commands/evaluate.js';
 import { registerSimulateCommand } from './commands/simulate.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerTrainCommand } from './commands/train.js';
+import { registerWhatifCommand } from './commands/whatif.js';
 import { registerBackupCommand } from './commands/backup.js';
 import { registerUserCommand } from './commands/user.js';
 
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerSimulateCommand(program);
   registerImportCommand(program);
   registerTrainCommand(program);
+  registerWhatifCommand(program);
   registerBackupCommand(program);
   registerUserCommand(program);
   return program;

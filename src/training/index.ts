@@ -1,2 +1,2 @@
 /** Model training into the registry (issue 5). */
-export { trainAndRegister, simulatedNormalHistory, trainStartupModels, type TrainTypeOptions, type StartupTrainingOptions } from './train-models.js';
+export { trainAndRegister, simulatedNormalHistory, trainStartupModels, trainReplayModels, type TrainTypeOptions, type StartupTrainingOptions } from './train-models.js';
