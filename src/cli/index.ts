@@ -7,6 +7,7 @@ import { registerSimulateCommand } from './commands/simulate.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerWhatifCommand } from './commands/whatif.js';
+import { registerFiguresCommand } from './commands/figures.js';
 import { registerBackupCommand } from './commands/backup.js';
 import { registerUserCommand } from './commands/user.js';
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerImportCommand(program);
   registerTrainCommand(program);
   registerWhatifCommand(program);
+  registerFiguresCommand(program);
   registerBackupCommand(program);
   registerUserCommand(program);
   return program;
