@@ -12,7 +12,8 @@
  * Alerts come from power interruptions injected on a fraction of the machines halfway through the
  * run. Every simulated machine starts cold; its warm-up (5-10 minutes) is fast-forwarded: the
  * simulator's clock starts 10 minutes in the past and runs 300x until it reaches the wall clock
- * (2 s), then runs with it, and the models are activated only then. Alerts from anything else
+ * (2 s), then runs with it; the detector ignores readings until then and the models are
+ * activated only then. Alerts from anything else
  * than the injected faults are counted apart.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -104,8 +105,13 @@ export async function run(argv: string[]): Promise<void> {
     return elapsed * FAST < WARM_MS ? wallStart - WARM_MS + elapsed * FAST : Date.now();
   };
   const sim = new RealtimePlantSimulator({ plant: app.plant, url: app.mqttUrl, seed: 1, tickMs: args.tickMs, faultsPerDay: 0, now: simNow, logger });
+  app.detector!.suspend();
   await sim.start();
   await new Promise((r) => setTimeout(r, WARM_MS / FAST + 200));
+  // Let ingestion drain what the fast-forward published, then score from a clean slate.
+  while (app.ingestion.counters().writer.queueDepth > 0) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 500));
+  app.detector!.resume();
   const registry = app.store.modelRegistry();
   for (const { type, t } of trainedModels) {
     const saved = await registry.saveModel({ machineType: type, preset: t.preset, engine: t.engine, dataFromMs: null, dataToMs: null, metrics: t.metrics, artifact: t.artifact, path: null, createdAtMs: Date.now() });

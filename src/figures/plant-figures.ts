@@ -64,7 +64,10 @@ async function periodFigures(o: FiguresOptions, p: FigurePeriod): Promise<Period
     ]);
     const v = new Map(volts.map((r) => [r.tsMs, r.mean]));
     for (const c of current) energyWh += c.mean * (v.get(c.tsMs) ?? 24) * 1;
-    for (const g of gas) (gasWeighted += g.mean * g.count), (gasCount += g.count);
+    for (const g of gas) {
+      gasWeighted += g.mean * g.count;
+      gasCount += g.count;
+    }
     const peak = Math.max(0, ...speed.map((s) => s.max));
     runningHours += speed.filter((s) => peak > 0 && s.mean > (o.runningSpeedFraction ?? 0.1) * peak).length;
     readings += current.reduce((s, r) => s + r.count, 0);

@@ -90,6 +90,8 @@ export interface DetectorCounters {
   /** Total time spent in model inference, ms. */
   inferenceMs: number;
   failures: number;
+  /** Readings ignored while suspended. */
+  ignored: number;
 }
 
 interface MachineState {
@@ -124,7 +126,7 @@ interface Pending {
  * d.on('normal', (e) => responder.onNormal(e));
  */
 export class StreamingDetector extends EventEmitter<StreamingDetectorEvents> {
-  readonly counters: DetectorCounters = { readings: 0, scored: 0, anomalies: 0, dataQualityEvents: 0, unscored: 0, batches: 0, maxBatch: 0, queued: 0, inferenceMs: 0, failures: 0 };
+  readonly counters: DetectorCounters = { readings: 0, scored: 0, anomalies: 0, dataQualityEvents: 0, unscored: 0, batches: 0, maxBatch: 0, queued: 0, inferenceMs: 0, failures: 0, ignored: 0 };
   private readonly options: StreamingDetectorOptions;
   private readonly machines = new Map<string, MachineState>();
   private readonly models = new Map<MachineType, ScoringModel>();
@@ -136,6 +138,7 @@ export class StreamingDetector extends EventEmitter<StreamingDetectorEvents> {
   private staleTimer: NodeJS.Timeout | undefined;
   private polling = false;
   private stopped = false;
+  private suspended = false;
 
   constructor(options: StreamingDetectorOptions) {
     super();
@@ -206,10 +209,34 @@ export class StreamingDetector extends EventEmitter<StreamingDetectorEvents> {
     }
   }
 
+  /**
+   * Ignores readings until {@link resume} (e.g. while a fleet's cold start is fast-forwarded in a
+   * bench); ignored readings are counted in `counters.ignored`.
+   */
+  suspend(): void {
+    this.suspended = true;
+  }
+
+  /** Takes readings again; every machine's window and gap check start afresh. */
+  resume(): void {
+    this.suspended = false;
+    for (const s of this.machines.values()) {
+      s.lastTsMs = null;
+      s.filled = 0;
+      s.warm = false;
+      s.stale = false;
+      s.lastSeenMs = this.now();
+    }
+  }
+
   /** Takes one committed reading (ingestion's onTelemetry). Never throws. */
   ingest(telemetry: Telemetry, ingestedAtMs = this.now()): void {
     const state = this.machines.get(telemetry.machineId);
     if (!state || this.stopped) return;
+    if (this.suspended) {
+      this.counters.ignored++;
+      return;
+    }
     this.counters.readings++;
     this.pending.push({ state, telemetry, ingestedAtMs });
     this.counters.queued = this.pending.length;
@@ -387,7 +414,10 @@ export class StreamingDetector extends EventEmitter<StreamingDetectorEvents> {
         const e = Math.abs(actualScaled[c]! - predScaled[c]!) / model.sensorScale[c]!;
         s.ewma[c] = s.warm ? model.alpha * e + (1 - model.alpha) * s.ewma[c]! : e;
         const r = s.ewma[c]! / model.thresholds[c]!;
-        if (r > ratio) (ratio = r), (worst = c);
+        if (r > ratio) {
+          ratio = r;
+          worst = c;
+        }
         sensors[model.sensors[c]!] = { actual: row[c]!, predicted: predicted[c]!, score: s.ewma[c]!, threshold: model.thresholds[c]! };
       }
       s.warm = true;

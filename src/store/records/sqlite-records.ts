@@ -61,12 +61,27 @@ export function sqliteRespondRepositories(db: Database.Database, guard: Guard): 
         guard('listing alerts', () => {
           const where: string[] = [];
           const params: unknown[] = [];
-          if (q.machineId !== undefined) (where.push('machine_id = ?'), params.push(q.machineId));
-          if (q.areaId !== undefined) (where.push('area_id = ?'), params.push(q.areaId));
-          if (q.type !== undefined) (where.push('type = ?'), params.push(q.type));
+          if (q.machineId !== undefined) {
+            where.push('machine_id = ?');
+            params.push(q.machineId);
+          }
+          if (q.areaId !== undefined) {
+            where.push('area_id = ?');
+            params.push(q.areaId);
+          }
+          if (q.type !== undefined) {
+            where.push('type = ?');
+            params.push(q.type);
+          }
           inList('state', q.states, where, params);
-          if (q.fromMs !== undefined) (where.push('raised_at_ms >= ?'), params.push(q.fromMs));
-          if (q.toMs !== undefined) (where.push('raised_at_ms < ?'), params.push(q.toMs));
+          if (q.fromMs !== undefined) {
+            where.push('raised_at_ms >= ?');
+            params.push(q.fromMs);
+          }
+          if (q.toMs !== undefined) {
+            where.push('raised_at_ms < ?');
+            params.push(q.toMs);
+          }
           const sql = `SELECT body FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY raised_at_ms DESC, id DESC LIMIT ?`;
           return db
             .prepare(sql)
@@ -88,8 +103,14 @@ export function sqliteRespondRepositories(db: Database.Database, guard: Guard): 
         guard('listing actions', () => {
           const where: string[] = [];
           const params: unknown[] = [];
-          if (q.alertId !== undefined) (where.push('alert_id = ?'), params.push(q.alertId));
-          if (q.machineId !== undefined) (where.push('machine_id = ?'), params.push(q.machineId));
+          if (q.alertId !== undefined) {
+            where.push('alert_id = ?');
+            params.push(q.alertId);
+          }
+          if (q.machineId !== undefined) {
+            where.push('machine_id = ?');
+            params.push(q.machineId);
+          }
           inList('status', q.statuses, where, params);
           const sql = `SELECT body FROM actions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY decided_at_ms DESC, seq DESC LIMIT ?`;
           return db
@@ -108,10 +129,22 @@ export function sqliteRespondRepositories(db: Database.Database, guard: Guard): 
         guard('querying the audit log', () => {
           const where: string[] = [];
           const params: unknown[] = [];
-          if (q.alertId !== undefined) (where.push('alert_id = ?'), params.push(q.alertId));
-          if (q.actionId !== undefined) (where.push('action_id = ?'), params.push(q.actionId));
-          if (q.category !== undefined) (where.push('category = ?'), params.push(q.category));
-          if (q.fromMs !== undefined) (where.push('ts_ms >= ?'), params.push(q.fromMs));
+          if (q.alertId !== undefined) {
+            where.push('alert_id = ?');
+            params.push(q.alertId);
+          }
+          if (q.actionId !== undefined) {
+            where.push('action_id = ?');
+            params.push(q.actionId);
+          }
+          if (q.category !== undefined) {
+            where.push('category = ?');
+            params.push(q.category);
+          }
+          if (q.fromMs !== undefined) {
+            where.push('ts_ms >= ?');
+            params.push(q.fromMs);
+          }
           const sql = `SELECT id, ts_ms, category, alert_id, action_id, rule_id, machine_id, actor, action, outcome, details FROM audit_log
             ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT ?`;
           return (db.prepare(sql).all(...params, q.limit ?? DEFAULT_AUDIT_LIMIT) as AuditRow[]).map(decodeAudit);
