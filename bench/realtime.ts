@@ -111,7 +111,7 @@ export async function run(argv: string[]): Promise<void> {
   // Let ingestion drain what the fast-forward published, then score from a clean slate.
   while (app.ingestion.counters().writer.queueDepth > 0) await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 500));
-  app.detector!.resume();
+  app.detector!.resume(Date.now());
   const registry = app.store.modelRegistry();
   for (const { type, t } of trainedModels) {
     const saved = await registry.saveModel({ machineType: type, preset: t.preset, engine: t.engine, dataFromMs: null, dataToMs: null, metrics: t.metrics, artifact: t.artifact, path: null, createdAtMs: Date.now() });

@@ -139,6 +139,7 @@ export class StreamingDetector extends EventEmitter<StreamingDetectorEvents> {
   private polling = false;
   private stopped = false;
   private suspended = false;
+  private resumeFromTsMs = Number.NEGATIVE_INFINITY;
 
   constructor(options: StreamingDetectorOptions) {
     super();
@@ -217,9 +218,13 @@ export class StreamingDetector extends EventEmitter<StreamingDetectorEvents> {
     this.suspended = true;
   }
 
-  /** Takes readings again; every machine's window and gap check start afresh. */
-  resume(): void {
+  /**
+   * Takes readings again; every machine's window and gap check start afresh. Readings stamped
+   * before `fromTsMs` (a backlog from the suspended time) are still ignored.
+   */
+  resume(fromTsMs = Number.NEGATIVE_INFINITY): void {
     this.suspended = false;
+    this.resumeFromTsMs = fromTsMs;
     for (const s of this.machines.values()) {
       s.lastTsMs = null;
       s.filled = 0;
@@ -233,7 +238,7 @@ export class StreamingDetector extends EventEmitter<StreamingDetectorEvents> {
   ingest(telemetry: Telemetry, ingestedAtMs = this.now()): void {
     const state = this.machines.get(telemetry.machineId);
     if (!state || this.stopped) return;
-    if (this.suspended) {
+    if (this.suspended || telemetry.tsMs < this.resumeFromTsMs) {
       this.counters.ignored++;
       return;
     }
