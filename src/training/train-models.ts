@@ -100,8 +100,9 @@ export async function trainStartupModels(o: StartupTrainingOptions): Promise<Reg
     const machines = o.plant.machines.filter((m) => m.type === type).slice(0, o.machinesPerType ?? 3);
     if (machines.length === 0 || (await registry.activeModel(type))) continue;
     log.info({ machineType: type, hours: o.hours, machines: machines.length, preset: o.preset }, 'no active model: training a start-up model on simulated normal history');
-    // Trained on an earlier day than the live plant so the history does not start cold at "now".
-    const startMs = Date.now() - 2 * 86_400_000;
+    // A working morning before today (every machine type runs Tuesday to Friday from 06:00 UTC),
+    // so the history covers operation, not a weekend or a night shift's idle hours.
+    const startMs = weekdayMorningBefore(Date.now());
     const history = await simulatedNormalHistory(o.plant, machines, startMs, o.hours, 7, o.tickMs);
     const { model, trained } = await trainAndRegister(o.store, o.plant.machines, history, {
       machineType: type,
@@ -140,4 +141,12 @@ export async function trainReplayModels(plant: Plant, o: { tickMs: number; hours
     out[type] = loadScoringModel(`${type}-replay`, '1', t.artifact);
   }
   return out;
+}
+
+/** 06:30 UTC of a Tuesday-Friday at least one day back. */
+export function weekdayMorningBefore(nowMs: number): number {
+  const DAY = 86_400_000;
+  let day = Math.floor(nowMs / DAY) - 1;
+  while (![2, 3, 4, 5].includes(new Date(day * DAY).getUTCDay())) day--;
+  return day * DAY + 6.5 * 3_600_000;
 }

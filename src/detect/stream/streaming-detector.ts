@@ -137,6 +137,7 @@ export class StreamingDetector extends EventEmitter<StreamingDetectorEvents> {
   private pollTimer: NodeJS.Timeout | undefined;
   private staleTimer: NodeJS.Timeout | undefined;
   private polling = false;
+  private pollAgain = false;
   private stopped = false;
   private suspended = false;
   private resumeFromTsMs = Number.NEGATIVE_INFINITY;
@@ -187,7 +188,12 @@ export class StreamingDetector extends EventEmitter<StreamingDetectorEvents> {
   /** Checks the registry for newly activated models. Failures are logged and retried at the next poll. */
   async pollModels(): Promise<void> {
     const source = this.options.models;
-    if (!source || this.polling || this.stopped) return;
+    if (!source || this.stopped) return;
+    if (this.polling) {
+      // A model activated during a poll is picked up by one more poll right after it.
+      this.pollAgain = true;
+      return;
+    }
     this.polling = true;
     try {
       const types = new Set([...this.machines.values()].map((s) => s.machine.type));
@@ -207,6 +213,10 @@ export class StreamingDetector extends EventEmitter<StreamingDetectorEvents> {
       }
     } finally {
       this.polling = false;
+    }
+    if (this.pollAgain) {
+      this.pollAgain = false;
+      await this.pollModels();
     }
   }
 
