@@ -34,13 +34,13 @@ export async function run(argv: string[]): Promise<void> {
     logger: createLogger({ level: 'silent', pretty: false }),
     onProgress: (done, total) => a.json || process.stderr.write(`  day ${Math.round(done / 86_400_000)} of ${Math.round(total / 86_400_000)}\n`),
   });
-  const rate = alarmRate(r.alerts, plant, startMs, startMs + a.days * 86_400_000);
+  const rate = alarmRate(r.alerts, r.activations, plant, startMs, startMs + a.days * 86_400_000);
   const result = { days: a.days, machines: a.machines, readings: r.readings, alerts: r.alerts.length, ...rate, elapsedS: Math.round(r.elapsedMs / 1000) };
   if (a.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else
     process.stdout.write(
       `alarm rate, ${a.days} simulated days of normal operation, ${a.machines} machines in ${rate.areas} areas (${r.readings} readings, ${result.elapsedS} s):\n` +
         `  ${r.alerts.length} alerts; ${rate.perTenMinutesPerArea.toFixed(4)} per 10 minutes per area (EEMUA 191: <= 1), worst 10 minutes of an area: ${rate.peakPerTenMinutes}\n` +
-        `  chattering (same alert > 3 times in 60 min): ${rate.chattering.length ? JSON.stringify(rate.chattering) : 'none'}\n  by type: ${JSON.stringify(rate.byType)}\n`,
+        `  reactivations of cleared alerts: ${rate.reactivations}; chattering (same machine and type sounding > 3 times in 60 min): ${rate.chattering.length ? JSON.stringify(rate.chattering) : 'none'}\n  by type: ${JSON.stringify(rate.byType)}\n`,
     );
 }

@@ -36,6 +36,15 @@ export interface ReplayOptions {
   onProgress?: (doneMs: number, totalMs: number) => void;
 }
 
+export interface Activation {
+  alertId: string;
+  machineId: string;
+  areaId: string;
+  type: string;
+  tsMs: number;
+  reason: 'raise' | 'reactivate';
+}
+
 /** EU grid average order of magnitude; configurable (SPEC 9). */
 export const DEFAULT_CO2_KG_PER_KWH = 0.4;
 
@@ -44,6 +53,8 @@ export interface ReplayResult {
   machines: number;
   readings: number;
   alerts: Alert[];
+  /** Every raise and every reactivation (a cleared alert coming back): what an operator sees sound. */
+  activations: Activation[];
   actions: ActionRecord[];
   labels: FaultLabel[];
   /** Scheduled machine-hours the machines were not producing (stopped by a command, or a fault with the machine down). */
@@ -81,7 +92,11 @@ export async function replayLoop(o: ReplayOptions): Promise<ReplayResult> {
   const detector = new StreamingDetector({ plant: o.plant, fixedModels: o.models, maxBatchDelayMs: 1_000_000, tickMs, staleAfterMs: Number.MAX_SAFE_INTEGER, now: clock.nowMs });
   const alerts: Alert[] = [];
   const actions: ActionRecord[] = [];
-  responder.on('alert', (a, t) => t.reason === 'raise' && alerts.push(a));
+  const activations: Activation[] = [];
+  responder.on('alert', (a, t) => {
+    if (t.reason === 'raise') alerts.push(a);
+    if (t.reason === 'raise' || t.reason === 'reactivate') activations.push({ alertId: a.id, machineId: a.machineId, areaId: a.areaId, type: a.type, tsMs: t.tsMs, reason: t.reason });
+  });
   responder.on('action', (r) => !r.effect && actions.push(r));
   const pending: Promise<unknown>[] = [];
   detector.on('anomaly', (e) => pending.push(responder.onAnomaly(e).catch(() => undefined)));
@@ -139,6 +154,7 @@ export async function replayLoop(o: ReplayOptions): Promise<ReplayResult> {
     machines: o.plant.machines.length,
     readings,
     alerts,
+    activations,
     actions,
     labels,
     downtimeHours: (downtimeTicks * tickMs) / 3_600_000,
@@ -157,13 +173,18 @@ export interface AlarmRate {
   perTenMinutesPerArea: number;
   /** Worst 10-minute period of any area. */
   peakPerTenMinutes: number;
-  /** Alerts raised more than `chatterCount` times for the same machine and type within `chatterWindowMs`. */
+  /** Reactivations of cleared alerts (the same alert sounding again). */
+  reactivations: number;
+  /** Alerts that sounded (raised or reactivated) more than `chatterCount` times for the same machine and type within `chatterWindowMs`. */
   chattering: { machineId: string; type: string; count: number }[];
   byType: Record<string, number>;
 }
 
-/** EEMUA 191 figures of a run. Chattering: the same alert (machine, type) raised more than 3 times in 60 minutes. */
-export function alarmRate(alerts: readonly Alert[], plant: Plant, fromMs: number, toMs: number, chatterCount = 3, chatterWindowMs = 3_600_000): AlarmRate {
+/**
+ * EEMUA 191 figures of a run. The rate counts new alerts; chattering counts every time an alert
+ * sounds (raise or reactivation): the same machine and type more than 3 times in 60 minutes.
+ */
+export function alarmRate(alerts: readonly Alert[], activations: readonly Activation[], plant: Plant, fromMs: number, toMs: number, chatterCount = 3, chatterWindowMs = 3_600_000): AlarmRate {
   const periods = Math.max(1, Math.ceil((toMs - fromMs) / 600_000));
   const byAreaPeriod = new Map<string, number>();
   const byType: Record<string, number> = {};
@@ -173,9 +194,9 @@ export function alarmRate(alerts: readonly Alert[], plant: Plant, fromMs: number
     byType[a.type] = (byType[a.type] ?? 0) + 1;
   }
   const groups = new Map<string, number[]>();
-  for (const a of alerts) {
+  for (const a of activations) {
     const k = `${a.machineId}|${a.type}`;
-    groups.set(k, [...(groups.get(k) ?? []), a.raisedAtMs]);
+    groups.set(k, [...(groups.get(k) ?? []), a.tsMs]);
   }
   const chattering: AlarmRate['chattering'] = [];
   for (const [k, times] of groups) {
@@ -195,6 +216,7 @@ export function alarmRate(alerts: readonly Alert[], plant: Plant, fromMs: number
     areas,
     tenMinutePeriods: periods,
     perTenMinutesPerArea: alerts.length / (areas * periods),
+    reactivations: activations.filter((a) => a.reason === 'reactivate').length,
     peakPerTenMinutes: Math.max(0, ...byAreaPeriod.values()),
     chattering,
     byType,
