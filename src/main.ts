@@ -236,7 +236,7 @@ async function startLoop(config: Readonly<Config>, logger: Logger, store: Store,
     notifiers: notifiersFrom(config),
     repositories: store.respondRepositories(),
     plant,
-    options: { dryRun: config.respond.dryRun },
+    options: { dryRun: config.respond.dryRun, alerts: { clearAfterTicks: null, clearAfterMs: config.respond.clearDelayMs } },
   });
   await responder.start();
   stops.push(() => responder.close());

@@ -122,6 +122,11 @@ export const configSchema = z
       rulesFile: z.string().min(1).nullable(),
       /** Decide and audit everything; send no command and no notification. */
       dryRun: z.boolean(),
+      /**
+       * Off-delay (ISA-18.2): an alert clears only after its score stayed below the clear level this
+       * long (reading time). Shorter delays let a condition hovering at its threshold chatter.
+       */
+      clearDelayMs: z.number().int().min(0).max(24 * 3_600_000),
       /** Webhook for notifications (Slack/Teams-compatible JSON POST); null = none. */
       webhookUrl: z.string().url().nullable(),
       /** SMTP for e-mail notifications; null = none. */
@@ -160,5 +165,5 @@ export const DEFAULT_CONFIG: Config = {
   auth: { enabled: true, sessionTtlMs: 8 * 3_600_000, maxFailedLogins: 5, lockoutMs: 15 * 60_000, loginRatePerMinute: 20, secureCookies: 'auto', mqtt: false },
   backup: { dir: 'backups', keyFile: null, passphrase: null, keep: 7, daily: true, dailyAtHourUtc: 2 },
   detect: { enabled: true, trainOnStart: true, startupHistoryHours: 3, startupPreset: 'tiny', windowSize: 20, modelPollMs: 5_000, maxBatchDelayMs: 10 },
-  respond: { rulesFile: null, dryRun: false, webhookUrl: null, smtp: null },
+  respond: { rulesFile: null, dryRun: false, clearDelayMs: 10 * 60_000, webhookUrl: null, smtp: null },
 };

@@ -30,6 +30,8 @@ export interface ReplayOptions {
   models: Partial<Record<MachineType, ScoringModel>>;
   /** Apply automatic commands to the machines (true) or decide in dry-run (false). Default true. */
   actions?: boolean;
+  /** Off-delay of alert clearing, reading time (config respond.clearDelayMs). Default 10 minutes. */
+  clearDelayMs?: number;
   /** kg CO2 per kWh of electricity. Default {@link DEFAULT_CO2_KG_PER_KWH}. */
   co2KgPerKwh?: number;
   logger: Logger;
@@ -87,7 +89,7 @@ export async function replayLoop(o: ReplayOptions): Promise<ReplayResult> {
     },
     async close() {},
   };
-  const responder = createResponder({ logger: o.logger, clock, dispatcher, plant: o.plant, options: { dryRun: o.actions === false, tickMs: null } });
+  const responder = createResponder({ logger: o.logger, clock, dispatcher, plant: o.plant, options: { dryRun: o.actions === false, tickMs: null, alerts: { clearAfterTicks: null, clearAfterMs: o.clearDelayMs ?? 10 * 60_000 } } });
   await responder.start();
   const detector = new StreamingDetector({ plant: o.plant, fixedModels: o.models, maxBatchDelayMs: 1_000_000, tickMs, staleAfterMs: Number.MAX_SAFE_INTEGER, now: clock.nowMs });
   const alerts: Alert[] = [];
