@@ -11,7 +11,7 @@ function banner(app: RunningPlantwatch): string {
     'plantwatch is running',
     `  store:     ${storeLine}`,
     `  MQTT:      ${app.mqttUrl} (${config.mqtt.mode}); telemetry on plantwatch/${plant.id}/<area>/<machine>/telemetry`,
-    app.httpUrl ? `  HTTP:      ${app.httpUrl}  (GET /healthz, POST /api/v1/telemetry)` : '  HTTP:      disabled',
+    app.httpUrl ? `  HTTP:      ${app.httpUrl}  console at /, API docs at /docs, metrics at /metrics, health at /healthz` : '  HTTP:      disabled',
     app.simulator
       ? `  simulator: ${plant.machines.length} machines in ${plant.areas.length} areas, a reading every ${config.simulator.tickMs} ms`
       : '  simulator: off (waiting for a real plant)',
@@ -23,7 +23,7 @@ function banner(app: RunningPlantwatch): string {
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
-    .description('run plantwatch: broker, simulated plant, ingestion and storage in one process')
+    .description('run plantwatch in one process: broker, simulated plant, ingestion, storage, detection, response, console')
     .option('--port <port>', 'HTTP port', intOption('--port'))
     .option('--mqtt-port <port>', 'embedded MQTT broker port', intOption('--mqtt-port'))
     .option('--machines <n>', 'machines in the simulated plant', intOption('--machines'))
