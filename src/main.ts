@@ -1,14 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { isAbsolute, join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { buildApp, consoleServicesFromConfig } from './api/index.js';
+import { MQTT_INTERNAL_USERNAME, mqttAuthenticateHook } from './auth/index.js';
 import type { Config } from './config/index.js';
 import { StreamingDetector } from './detect/index.js';
-import { buildPlant, channelFilter, parseTopic, type MachineStatus, type Plant } from './domain/index.js';
+import { buildPlant, channelFilter, ConfigError, parseTopic, type MachineStatus, type Plant } from './domain/index.js';
 import { metricsRoute, PlantMetrics } from './metrics/index.js';
 import { createResponder, loadRulesFile, MqttCommandDispatcher, SmtpNotifier, WebhookNotifier, type Notifier, type Responder } from './respond/index.js';
-import { startIngestion, type RunningIngestion } from './ingest/index.js';
+import { startEmbeddedBroker, startIngestion, type EmbeddedBroker, type RunningIngestion } from './ingest/index.js';
 import { createLogger, type Logger } from './logging/index.js';
 import { RealtimePlantSimulator } from './simulate/index.js';
 import { trainStartupModels } from './training/index.js';
@@ -40,8 +42,14 @@ export interface RunningPlantwatch {
   stop(): Promise<void>;
 }
 
-function mqttClientOptions(config: Readonly<Config>): IClientOptions {
-  if (config.mqtt.mode === 'embedded') return { protocolVersion: config.mqtt.protocolVersion };
+/**
+ * Options of plantwatch's own MQTT clients (simulator, command dispatcher). On the embedded broker
+ * with `auth.mqtt` on they present a per-process secret that the broker's hook accepts.
+ */
+function mqttClientOptions(config: Readonly<Config>, internalPassword?: string): IClientOptions {
+  if (config.mqtt.mode === 'embedded') {
+    return { protocolVersion: config.mqtt.protocolVersion, ...(internalPassword ? { username: MQTT_INTERNAL_USERNAME, password: internalPassword } : {}) };
+  }
   return {
     protocolVersion: config.mqtt.protocolVersion,
     ...(config.mqtt.username ? { username: config.mqtt.username } : {}),
@@ -79,13 +87,30 @@ export async function startPlantwatch(config: Readonly<Config>, rootLogger?: Log
     await store.savePlant(plant);
     logger.info({ store: store.kind, ...(store.kind === 'sqlite' ? { file: sqliteFilePath(config) } : {}) }, 'store ready');
 
-    const ingestion = await startIngestion({ config, store, plant, logger });
+    // Access control, backups and the web console (issue 6); sign-in also guards the embedded broker.
+    const services = config.http.enabled || config.auth.mqtt ? await consoleServicesFromConfig(config, store, logger) : undefined;
+    if (services) stops.push(() => services.close());
+
+    // With `auth.mqtt` the embedded broker checks every client before ingestion sees a message.
+    let internalMqttPassword: string | undefined;
+    let broker: EmbeddedBroker | undefined;
+    if (config.mqtt.mode === 'embedded' && config.auth.mqtt) {
+      if (!services?.auth) throw new ConfigError('PW_ERR_CONFIG_INVALID', 'invalid configuration: auth.mqtt needs auth.enabled (got auth.enabled false)');
+      internalMqttPassword = randomBytes(24).toString('base64url');
+      const started = await startEmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, logger });
+      broker = started;
+      stops.push(() => started.close());
+      // aedes' type wants a returnCode on every error; the hook always sets one (3 or 4).
+      started.broker.authenticate = mqttAuthenticateHook(services.auth, { internalPassword: internalMqttPassword }) as never;
+      logger.info('embedded MQTT broker requires credentials (an API token as the password)');
+    }
+    const ingestion = await startIngestion({ config, store, plant, logger, ...(broker ? { broker } : {}) });
     stops.push(() => ingestion.stop());
-    const mqttUrl = ingestion.broker?.url ?? config.mqtt.url!;
+    const mqttUrl = (broker ?? ingestion.broker)?.url ?? config.mqtt.url!;
     logger.info({ url: mqttUrl, mode: config.mqtt.mode, topics: `plantwatch/${plant.id}/<area>/<machine>/telemetry` }, 'MQTT ready');
 
     // The live loop (SPEC 6, 7): detector -> responder -> commands over MQTT, all stages timed.
-    const loop = await startLoop(config, logger, store, plant, mqttUrl, stops);
+    const loop = await startLoop(config, logger, store, plant, mqttUrl, mqttClientOptions(config, internalMqttPassword), stops);
     const { responder, detector } = loop;
     ingestion.onTelemetry((t) => detector?.ingest(t));
     const metricSources = { ingest: () => ingestion.counters(), detector: () => detector?.counters ?? emptyDetectorCounters, openAlerts: () => responder.listOpenAlerts().length };
@@ -94,12 +119,9 @@ export async function startPlantwatch(config: Readonly<Config>, rootLogger?: Log
 
     let httpUrl: string | undefined;
     if (config.http.enabled) {
-      // Access control, backups and the web console (issue 6).
-      const services = await consoleServicesFromConfig(config, store, logger);
-      stops.push(() => services.close());
       const app: FastifyInstance = await buildApp({
         logger,
-        ...services.appOptions,
+        ...services!.appOptions,
         responder,
         detector,
         store,
@@ -125,7 +147,7 @@ export async function startPlantwatch(config: Readonly<Config>, rootLogger?: Log
         seed: config.simulator.seed,
         tickMs: config.simulator.tickMs,
         faultsPerDay: config.simulator.faultsPerMachineDay,
-        mqttOptions: mqttClientOptions(config),
+        mqttOptions: mqttClientOptions(config, internalMqttPassword),
         logger,
         onFaultLabel: (label) => {
           // Ground truth is kept so that detections can be scored against it later.
@@ -225,8 +247,16 @@ interface Loop {
 }
 
 /** Responder (store-backed, MQTT commands, notifiers) and the streaming detector, wired together. */
-async function startLoop(config: Readonly<Config>, logger: Logger, store: Store, plant: Plant, mqttUrl: string, stops: Array<() => Promise<void>>): Promise<Loop> {
-  const commandClient = await mqtt.connectAsync(mqttUrl, { ...mqttClientOptions(config), clientId: `plantwatch-responder-${process.pid}-${Date.now().toString(36)}`, reconnectPeriod: 1000 });
+async function startLoop(
+  config: Readonly<Config>,
+  logger: Logger,
+  store: Store,
+  plant: Plant,
+  mqttUrl: string,
+  clientOptions: IClientOptions,
+  stops: Array<() => Promise<void>>,
+): Promise<Loop> {
+  const commandClient = await mqtt.connectAsync(mqttUrl, { ...clientOptions, clientId: `plantwatch-responder-${process.pid}-${Date.now().toString(36)}`, reconnectPeriod: 1000 });
   stops.push(() => commandClient.endAsync());
   const rules = config.respond.rulesFile ? await loadRulesFile(dataPath(config, config.respond.rulesFile)) : undefined;
   const responder = createResponder({

@@ -84,3 +84,33 @@ describe('plantwatch start', () => {
     }
   });
 });
+
+describe('plantwatch start with auth.mqtt', () => {
+  it('lets its own simulator in and refuses an anonymous MQTT client', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pw-start-auth-'));
+    let stderr = '';
+    const proc = spawn(process.execPath, ['bin/plantwatch.js', 'start', '--port', '0', '--mqtt-port', '0', '--machines', '5', '--tick-ms', '200'], {
+      env: { ...process.env, PLANTWATCH_DATA_DIR: dir, PLANTWATCH_LOG_LEVEL: 'warn', PLANTWATCH_AUTH_MQTT: 'true' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    try {
+      const [, mqttUrl] = await waitFor(/MQTT:\s+(mqtt:\/\/\S+)/, () => stderr, 60_000);
+      const [, httpUrl] = await waitFor(/HTTP:\s+(http:\/\/\S+)/, () => stderr, 5_000);
+      await expect(connectAsync(mqttUrl!, { reconnectPeriod: 0, connectTimeout: 5_000 })).rejects.toThrow(/Bad username or password|Not authorized|connack/i);
+      await expect(connectAsync(mqttUrl!, { reconnectPeriod: 0, connectTimeout: 5_000, username: 'plantwatch-internal', password: 'guess' })).rejects.toThrow();
+      let health: { ingest?: { accepted?: number } } = {};
+      for (let i = 0; i < 100 && !(health.ingest?.accepted && health.ingest.accepted >= 10); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        health = (await (await fetch(`${httpUrl}/healthz`)).json()) as typeof health;
+      }
+      expect(health.ingest?.accepted).toBeGreaterThanOrEqual(10);
+      proc.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      proc.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
