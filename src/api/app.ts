@@ -18,6 +18,7 @@ import { authRoutes } from './routes/auth.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { kpiRoutes } from './routes/kpis.js';
+import { plantFigures } from '../figures/index.js';
 import { plantRoutes } from './routes/plant.js';
 import { telemetryRoutes } from './routes/telemetry.js';
 
@@ -112,7 +113,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     if (options.plant) await scoped.register(plantRoutes, { plant: options.plant, store: options.store, responder: options.responder, liveFeed });
     await scoped.register(adminRoutes, { auth: options.auth, store: options.store, responder: options.responder, backups: options.backups });
     await scoped.register(eventRoutes, { liveFeed });
-    await scoped.register(kpiRoutes, { responder: options.responder, system: options.health });
+    const store = options.store;
+    await scoped.register(kpiRoutes, {
+      responder: options.responder,
+      system: options.health,
+      figures: store ? (period, baseline) => plantFigures({ store, period, baseline }) : undefined,
+    });
   }, {});
   if (options.ingestor) await app.register(telemetryRoutes, { ingestor: options.ingestor });
   if (options.docs !== false) await app.register(fastifySwaggerUi, { routePrefix: '/docs' });

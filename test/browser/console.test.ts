@@ -148,6 +148,7 @@ describe.skipIf(!executablePath)('web console in Chromium', () => {
       await shot(page, '08-models');
       await page.click('a[data-page=figures]');
       await page.waitForSelector('#kpi-alerts canvas');
+      expect(await page.textContent('#kpi-plant')).toMatch(/energyKwh[\s\S]*co2FromEnergyKg/);
       await shot(page, '09-figures');
       await page.click('a[data-page=account]');
       await shot(page, '10-account');

@@ -104,5 +104,9 @@ describe('API routes', () => {
     const today = k.daily[k.daily.length - 1];
     expect(today).toMatchObject({ alerts: 2, processFaults: 2 });
     expect(today.meanAckMs).toBeGreaterThanOrEqual(0);
+    // Plant figures (paper Tables 2, 5, 9): the last 7 days against the 7 before, from stored data.
+    expect(k.plant.period.environmental).toMatchObject({ energyKwh: expect.any(Number), co2FromEnergyKg: expect.any(Number), waterM3: null, wasteKg: null });
+    expect(k.plant.baseline.production).toMatchObject({ failures: expect.any(Number) });
+    expect(k.plant.change).toHaveProperty(['environmental.energyKwh']);
   });
 });

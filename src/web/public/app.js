@@ -398,11 +398,29 @@ function flatMetrics(metrics) {
 }
 
 // ---------------------------------------------------------------- Figures (KPIs)
+/** Environmental, production and system figures of the last 7 days against the 7 before (paper Tables 2, 5, 9). */
+function plantFiguresCard(f) {
+  const card = h('div', { className: 'card', id: 'kpi-plant' }, h('h2', {}, 'Plant figures: last 7 days against the 7 before'));
+  if (!f || f.error) { card.append(h('p', { className: 'muted' }, f?.error ?? 'No stored readings yet.')); return card; }
+  const fmt = (v) => (v === null || v === undefined ? '-' : typeof v === 'number' ? (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2)) : String(v));
+  const rows = [];
+  for (const group of ['environmental', 'production', 'system']) {
+    for (const [key, v] of Object.entries(f.period[group] ?? {})) {
+      if (key === 'note') continue;
+      const change = f.change[`${group}.${key}`];
+      rows.push(h('tr', {}, h('td', {}, group), h('td', {}, key), h('td', {}, fmt(v)), h('td', {}, fmt(f.baseline[group]?.[key])), h('td', {}, change === null || change === undefined ? '-' : `${(change * 100).toFixed(1)} %`)));
+    }
+  }
+  card.append(h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'area'), h('th', {}, 'figure'), h('th', {}, 'last 7 days'), h('th', {}, 'baseline'), h('th', {}, 'change'))), h('tbody', {}, ...rows)));
+  if (f.period.environmental?.note) card.append(h('p', { className: 'muted' }, f.period.environmental.note));
+  return card;
+}
+
 async function renderFigures() {
   const k = await api('GET', '/api/v1/kpis?days=30');
   main().replaceChildren(h('h1', {}, 'Figures'), h('p', { className: 'muted' }, 'Production and maintenance KPIs per day from alerts and actions (paper Tables 2, 9); system figures live.'),
     h('div', { className: 'card', id: 'kpi-alerts' }, h('h2', {}, 'Failures and incidents per day')), h('div', { className: 'card', id: 'kpi-response' }, h('h2', {}, 'Mean time to acknowledge (minutes)')),
-    h('div', { className: 'card', id: 'kpi-actions' }, h('h2', {}, 'Actions per day')), h('div', { className: 'card', id: 'kpi-system' }, h('h2', {}, 'System'), h('pre', {}, JSON.stringify(k.system, null, 1))));
+    h('div', { className: 'card', id: 'kpi-actions' }, h('h2', {}, 'Actions per day')), plantFiguresCard(k.plant), h('div', { className: 'card', id: 'kpi-system' }, h('h2', {}, 'System'), h('pre', {}, JSON.stringify(k.system, null, 1))));
   clearCharts();
   const x = k.daily.map((d) => d.dayMs / 1000);
   if (x.length === 0) { document.getElementById('kpi-alerts').append(h('p', { className: 'muted' }, 'No alerts in the last 30 days.')); return; }
