@@ -110,12 +110,12 @@ contract('SQLite', async () => {
   return openSqliteStore({ file: join(dir, 'pw.db') });
 });
 
+// Without a server findTestPostgres() has printed why these tests do not run (and in CI, with
+// PLANTWATCH_REQUIRE_SERVICES=1, it throws instead, so they can never be skipped there).
 if (server) {
   contract('PostgreSQL', async () => {
     const schema = randomSchema();
     schemas.push(schema);
     return openPostgresStore({ url: server.url, schema, poolSize: 4 });
   });
-} else {
-  describe.skip('auth repository on PostgreSQL (no server)', () => it('skipped', () => undefined));
 }
