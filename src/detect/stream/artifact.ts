@@ -76,24 +76,14 @@ export function loadScoringModel(id: string, version: string, text: string, opti
   }
   const f: Forecaster = loadForecaster(saved, options);
   return {
-    id,
-    version,
-    machineType: a.machineType,
-    sensors: a.sensors,
-    windowSize: a.windowSize,
-    scaler: MinMaxScaler.fromJSON(a.scaler),
-    sensorScale: a.sensorScale,
-    thresholds: a.thresholds,
-    alpha: a.alpha,
+    ...scoringBase(id, version, a),
     predict: (x) => f.predict(x),
     dispose: () => f.dispose(),
   };
 }
 
-function staticScoringModel(id: string, version: string, a: DetectorArtifact): ScoringModel {
-  const F = a.sensors.length;
-  const base = a.baseline;
-  if (!base || base.length !== F) throw new ModelError('PW_ERR_MODEL_FORMAT', `static detector artifact needs a baseline of ${F} values`);
+/** What every scoring model takes from its artifact, whichever forecaster it runs. */
+function scoringBase(id: string, version: string, a: DetectorArtifact): Omit<ScoringModel, 'predict' | 'dispose'> {
   return {
     id,
     version,
@@ -104,6 +94,15 @@ function staticScoringModel(id: string, version: string, a: DetectorArtifact): S
     sensorScale: a.sensorScale,
     thresholds: a.thresholds,
     alpha: a.alpha,
+  };
+}
+
+function staticScoringModel(id: string, version: string, a: DetectorArtifact): ScoringModel {
+  const F = a.sensors.length;
+  const base = a.baseline;
+  if (!base || base.length !== F) throw new ModelError('PW_ERR_MODEL_FORMAT', `static detector artifact needs a baseline of ${F} values`);
+  return {
+    ...scoringBase(id, version, a),
     predict: (_x, n) => {
       const out = new Float32Array(n * F);
       for (let i = 0; i < n; i++) out.set(base, i * F);
