@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { AuthenticateError } from 'aedes';
 import type { AuthService } from './auth-service.js';
 
 /** User name of plantwatch's own MQTT clients (simulator, command dispatcher) on the embedded broker. */
@@ -12,12 +13,16 @@ export interface MqttAuthOptions {
   internalPassword?: string;
 }
 
+/** MQTT 3.1.1 CONNACK return codes used here (aedes' AuthErrorCode is a const enum, unusable under isolatedModules). */
+const SERVER_UNAVAILABLE = 3 as AuthenticateError['returnCode'];
+const BAD_USERNAME_OR_PASSWORD = 4 as AuthenticateError['returnCode'];
+
 /** aedes' `authenticate` hook signature (aedes docs: broker.authenticate). */
 export type MqttAuthenticateHook = (
   client: { id: string },
   username: string | undefined,
   password: Buffer | undefined,
-  done: (error: (Error & { returnCode?: number }) | null, success: boolean | null) => void,
+  done: (error: AuthenticateError | null, success: boolean | null) => void,
 ) => void;
 
 /**
@@ -32,10 +37,10 @@ export function mqttAuthenticateHook(auth: AuthService, options: MqttAuthOptions
     auth.checkMqttCredentials(username, password).then(
       (principal) => {
         if (principal) return done(null, true);
-        const err = Object.assign(new Error(`MQTT client "${client.id}": bad user name or password (an API token is expected as the password)`), { returnCode: 4 });
+        const err = Object.assign(new Error(`MQTT client "${client.id}": bad user name or password (an API token is expected as the password)`), { returnCode: BAD_USERNAME_OR_PASSWORD });
         done(err, false);
       },
-      (err: unknown) => done(Object.assign(err instanceof Error ? err : new Error(String(err)), { returnCode: 3 }), false),
+      (err: unknown) => done(Object.assign(err instanceof Error ? err : new Error(String(err)), { returnCode: SERVER_UNAVAILABLE }), false),
     );
   };
 }
