@@ -34,6 +34,33 @@ describe('AlertManager lifecycle (ISA-18.2)', () => {
     expect(manager.listOpen()).toHaveLength(2);
   });
 
+  it('decides an open alert once per urgency level: a dip and recovery is a repeat; escalation and reactivation decide again', async () => {
+    const { manager, clock } = setup({ clearAfterTicks: 1, clearAfterMs: null });
+    const seq: string[] = [];
+    // threshold 0.4: 0.5 medium, 0.8 high, 1.3 critical (temperature, medium criticality, running).
+    for (const score of [0.5, 0.8, 0.5, 0.8, 0.5, 0.8, 1.3, 0.8, 1.3]) {
+      clock.advance(60_000);
+      const out = await manager.onAnomaly(anomaly({ score }));
+      seq.push(`${out.alert.urgency}:${out.change}:${out.decide}`);
+    }
+    expect(seq).toEqual([
+      'medium:raised:true',
+      'high:urgency_raised:true',
+      'medium:repeated:false',
+      'high:repeated:false',
+      'medium:repeated:false',
+      'high:repeated:false',
+      'critical:urgency_raised:true',
+      'high:repeated:false',
+      'critical:repeated:false',
+    ]);
+    // Cleared and back: decided again, and its escalation counts from the new activation.
+    await manager.onNormal(normal());
+    const back = await manager.onAnomaly(anomaly({ score: 0.5 }));
+    const worse = await manager.onAnomaly(anomaly({ score: 0.8 }));
+    expect([back, worse].map((o) => `${o.alert.urgency}:${o.change}:${o.decide}`)).toEqual(['medium:reactivated:true', 'high:urgency_raised:true']);
+  });
+
   it('carries context and a plain-words recommendation', async () => {
     const { manager } = setup();
     const { alert } = await manager.onAnomaly(anomaly({ recent: [{ tsMs: 1, values: { temperature: 70 } }] }));

@@ -72,7 +72,7 @@ export const DEFAULT_ALERT_MANAGER_OPTIONS: Readonly<AlertManagerOptions> = Obje
 export interface AnomalyOutcome {
   alert: Alert;
   change: 'raised' | 'repeated' | 'reactivated' | 'urgency_raised';
-  /** Whether the rules should decide on this alert now (new, back, or more urgent). */
+  /** Whether the rules should decide on this alert now: new, back after clearing, or more urgent than when the rules last decided on it (not when its urgency merely dips and recovers). */
   decide: boolean;
   /** A flood alert this event started. */
   floodAlert?: Alert;
@@ -107,6 +107,12 @@ export class AlertManager {
   /** Open alert ids per machine: a normal tick touches only its machine's alerts (10,000 machines per tick). */
   private readonly byMachine = new Map<string, Set<string>>();
   private readonly hysteresis = new Map<string, Hysteresis>();
+  /**
+   * Highest urgency rank the rules have decided on per open alert, since its raise or its last
+   * reactivation. An open alert is decided once; again only when it becomes more urgent than that
+   * (escalation) or after it cleared and came back, not each time its urgency dips and recovers.
+   */
+  private readonly decidedRank = new Map<string, number>();
   private readonly maintenance = new Map<string, MaintenanceWindow>();
   private readonly raisesByArea = new Map<string, number[]>();
   private readonly floodByArea = new Map<string, string>();
@@ -130,7 +136,10 @@ export class AlertManager {
 
   /** Reloads open alerts from the repository (after a restart). */
   async load(): Promise<void> {
-    for (const a of await this.repo.listOpenAlerts()) this.remember(a);
+    for (const a of await this.repo.listOpenAlerts()) {
+      this.remember(a);
+      this.decidedRank.set(a.id, urgencyRank(a.peakUrgency));
+    }
   }
 
   setOperatingState(machineId: string, state: OperatingState): void {
@@ -176,11 +185,14 @@ export class AlertManager {
       existing.conditionActive = true;
       existing.clearedAtMs = null;
       if (existing.state === 'cleared_unacknowledged') {
+        this.decidedRank.set(existing.id, urgencyRank(urgency));
         await this.move(existing, 'active_unacknowledged', 'reactivate', SYSTEM);
         return { alert: structuredClone(existing), change: 'reactivated', decide: true };
       }
       await this.repo.saveAlert(existing);
-      const more = urgencyRank(urgency) > urgencyRank(before);
+      const decided = this.decidedRank.get(existing.id) ?? urgencyRank(before);
+      const more = urgencyRank(urgency) > decided;
+      if (more) this.decidedRank.set(existing.id, urgencyRank(urgency));
       return { alert: structuredClone(existing), change: more ? 'urgency_raised' : 'repeated', decide: more };
     }
     const alert = this.newAlert(event, urgency, now);
@@ -203,6 +215,7 @@ export class AlertManager {
     }
     alert.suppressedReason = suppress;
     this.remember(alert);
+    this.decidedRank.set(alert.id, urgencyRank(urgency));
     await this.move(alert, suppress ? 'suppressed' : 'active_unacknowledged', 'raise', SYSTEM, undefined, null);
     return { alert: structuredClone(alert), change: 'raised', decide: suppress !== 'maintenance', ...(floodAlert ? { floodAlert: structuredClone(floodAlert) } : {}) };
   }
@@ -358,6 +371,7 @@ export class AlertManager {
     if (ids?.size === 0) this.byMachine.delete(alert.machineId);
     if (this.byKey.get(this.key(alert.machineId, alert.type)) === alert.id) this.byKey.delete(this.key(alert.machineId, alert.type));
     this.hysteresis.delete(alert.id);
+    this.decidedRank.delete(alert.id);
   }
 
   private mustGetOpen(id: string): Alert {
