@@ -8,3 +8,4 @@ export * from './topics.js';
 export * from './alerts.js';
 export * from './detection.js';
 export * from './auth.js';
+export * from './partition.js';
