@@ -7,14 +7,27 @@ import { buildApp, consoleServicesFromConfig } from './api/index.js';
 import { MQTT_INTERNAL_USERNAME, mqttAuthenticateHook } from './auth/index.js';
 import type { Config } from './config/index.js';
 import { StreamingDetector } from './detect/index.js';
-import { buildPlant, channelFilter, ConfigError, parseTopic, type MachineStatus, type Plant } from './domain/index.js';
+import {
+  buildPlant,
+  channelFilter,
+  ConfigError,
+  formatPartition,
+  machinesOfPartition,
+  machineTopic,
+  ownsMachine,
+  parsePartition,
+  parseTopic,
+  type MachineStatus,
+  type Partition,
+  type Plant,
+} from './domain/index.js';
 import { metricsRoute, PlantMetrics } from './metrics/index.js';
 import { createResponder, loadRulesFile, MqttCommandDispatcher, SmtpNotifier, WebhookNotifier, type Notifier, type Responder } from './respond/index.js';
 import { startEmbeddedBroker, startIngestion, type EmbeddedBroker, type RunningIngestion } from './ingest/index.js';
 import { createLogger, type Logger } from './logging/index.js';
 import { RealtimePlantSimulator } from './simulate/index.js';
 import { trainStartupModels } from './training/index.js';
-import { createStore, sqliteFilePath, startStoreMaintenance, type Store } from './store/index.js';
+import { createStore, sqliteFilePath, startStoreMaintenance, type Store, type StoreRespondRepositories } from './store/index.js';
 
 /** How often the running process logs its counters. */
 export const STATUS_INTERVAL_MS = 60_000;
@@ -23,6 +36,10 @@ export interface RunningPlantwatch {
   logger: Logger;
   config: Readonly<Config>;
   plant: Plant;
+  /** This worker's partition (cluster.partition); undefined when one process owns every machine. */
+  partition: Partition | undefined;
+  /** The machines this process ingests, scores and answers for (all of the plant's without a partition). */
+  ownedMachines: Plant['machines'];
   store: Store;
   ingestion: RunningIngestion;
   /** The URL publishers connect to (the embedded broker's, or the external one). */
@@ -84,6 +101,16 @@ export async function startPlantwatch(config: Readonly<Config>, rootLogger?: Log
     const maintenance = startStoreMaintenance({ store, config, logger });
     stops.push(() => maintenance.stop());
     const plant = buildPlant({ machineCount: config.plant.machineCount, plantId: config.plant.id });
+    // Scale-out (issue 5 item 7): every worker saves the whole plant (the store serialises
+    // concurrent saves) but ingests, scores and answers only for the machines of its partition.
+    const partition = config.cluster.partition === null ? undefined : parsePartition(config.cluster.partition);
+    const ownedPlant: Plant = partition ? { ...plant, machines: machinesOfPartition(plant.machines, partition) } : plant;
+    if (partition) {
+      logger.info({ partition: formatPartition(partition), machines: ownedPlant.machines.length, plantMachines: plant.machines.length }, 'scale-out worker: owns a partition of the machines');
+      if (ownedPlant.machines.length === 0) {
+        throw new ConfigError('PW_ERR_CONFIG_INVALID', `invalid configuration: cluster.partition ${formatPartition(partition)} owns none of the plant's ${plant.machines.length} machines; use fewer partitions`);
+      }
+    }
     await store.savePlant(plant);
     logger.info({ store: store.kind, ...(store.kind === 'sqlite' ? { file: sqliteFilePath(config) } : {}) }, 'store ready');
 
@@ -104,13 +131,13 @@ export async function startPlantwatch(config: Readonly<Config>, rootLogger?: Log
       started.broker.authenticate = mqttAuthenticateHook(services.auth, { internalPassword: internalMqttPassword }) as never;
       logger.info('embedded MQTT broker requires credentials (an API token as the password)');
     }
-    const ingestion = await startIngestion({ config, store, plant, logger, ...(broker ? { broker } : {}) });
+    const ingestion = await startIngestion({ config, store, plant, logger, ...(broker ? { broker } : {}), ...(partition ? { partition } : {}) });
     stops.push(() => ingestion.stop());
     const mqttUrl = (broker ?? ingestion.broker)?.url ?? config.mqtt.url!;
     logger.info({ url: mqttUrl, mode: config.mqtt.mode, topics: `plantwatch/${plant.id}/<area>/<machine>/telemetry` }, 'MQTT ready');
 
     // The live loop (SPEC 6, 7): detector -> responder -> commands over MQTT, all stages timed.
-    const loop = await startLoop(config, logger, store, plant, mqttUrl, mqttClientOptions(config, internalMqttPassword), stops);
+    const loop = await startLoop(config, logger, store, plant, ownedPlant, partition, mqttUrl, mqttClientOptions(config, internalMqttPassword), stops);
     const { responder, detector } = loop;
     ingestion.onTelemetry((t) => detector?.ingest(t));
     const metricSources = { ingest: () => ingestion.counters(), detector: () => detector?.counters ?? emptyDetectorCounters, openAlerts: () => responder.listOpenAlerts().length };
@@ -164,7 +191,9 @@ export async function startPlantwatch(config: Readonly<Config>, rootLogger?: Log
     const training = new AbortController();
     stops.push(async () => training.abort());
     let startupTraining: Promise<void> = Promise.resolve();
-    if (detector && config.detect.trainOnStart) {
+    // Workers share the model registry: only partition 1 trains start-up models, the others pick
+    // them up when activated (detect.modelPollMs).
+    if (detector && config.detect.trainOnStart && (!partition || partition.index === 1)) {
       startupTraining = trainStartupModels({
         store,
         plant,
@@ -194,6 +223,8 @@ export async function startPlantwatch(config: Readonly<Config>, rootLogger?: Log
       logger,
       config,
       plant,
+      partition,
+      ownedMachines: ownedPlant.machines,
       store,
       ingestion,
       mqttUrl,
@@ -246,12 +277,37 @@ interface Loop {
   commandClient: MqttClient;
 }
 
+/** Topic filters per SUBSCRIBE packet when a worker subscribes to each owned machine's status. */
+const STATUS_SUBSCRIBE_BATCH = 500;
+
+/**
+ * The responder's repositories for a worker: open alerts of other partitions' machines are not
+ * reloaded on start, so a worker never clears, unshelves or escalates another worker's alerts.
+ * Area-wide flood alerts (`area:<id>`) belong to the partition their key hashes into.
+ */
+function partitionRepositories(repos: StoreRespondRepositories, partition: Partition): StoreRespondRepositories {
+  const alerts = repos.alerts;
+  return {
+    ...repos,
+    alerts: {
+      saveAlert: (a) => alerts.saveAlert(a),
+      getAlert: (id) => alerts.getAlert(id),
+      listOpenAlerts: async () => (await alerts.listOpenAlerts()).filter((a) => ownsMachine(partition, a.machineId)),
+      listAlerts: (q) => alerts.listAlerts(q),
+      addTransition: (t) => alerts.addTransition(t),
+      listTransitions: (id) => alerts.listTransitions(id),
+    },
+  };
+}
+
 /** Responder (store-backed, MQTT commands, notifiers) and the streaming detector, wired together. */
 async function startLoop(
   config: Readonly<Config>,
   logger: Logger,
   store: Store,
   plant: Plant,
+  ownedPlant: Plant,
+  partition: Partition | undefined,
   mqttUrl: string,
   clientOptions: IClientOptions,
   stops: Array<() => Promise<void>>,
@@ -264,7 +320,7 @@ async function startLoop(
     ...(rules ? { rules } : {}),
     dispatcher: new MqttCommandDispatcher(commandClient, { plantId: plant.id, logger }),
     notifiers: notifiersFrom(config),
-    repositories: store.respondRepositories(),
+    repositories: partition ? partitionRepositories(store.respondRepositories(), partition) : store.respondRepositories(),
     plant,
     options: { dryRun: config.respond.dryRun, alerts: { clearAfterTicks: null, clearAfterMs: config.respond.clearDelayMs } },
   });
@@ -273,7 +329,12 @@ async function startLoop(
   const notifyLog = logger.child({ component: 'notify' });
   responder.on('notification', (n) => notifyLog.info({ team: n.team, alertId: n.alert.id, ruleId: n.ruleId }, n.subject));
   // Machine states (running, stopped...) weigh urgency and release the stop interlock.
-  await commandClient.subscribeAsync(channelFilter('status', plant.id), { qos: 1 });
+  if (partition) {
+    const topics = ownedPlant.machines.map((m) => machineTopic({ plantId: plant.id, areaId: m.areaId, machineId: m.id, channel: 'status' }));
+    for (let i = 0; i < topics.length; i += STATUS_SUBSCRIBE_BATCH) await commandClient.subscribeAsync(topics.slice(i, i + STATUS_SUBSCRIBE_BATCH), { qos: 1 });
+  } else {
+    await commandClient.subscribeAsync(channelFilter('status', plant.id), { qos: 1 });
+  }
   commandClient.on('message', (topic, payload) => {
     const parts = parseTopic(topic);
     if (!parts || parts.channel !== 'status') return;
@@ -286,7 +347,7 @@ async function startLoop(
   if (!config.detect.enabled) return { responder, detector: undefined, commandClient };
   const detectLog = logger.child({ component: 'detector' });
   const detector = new StreamingDetector({
-    plant,
+    plant: ownedPlant,
     models: store.modelRegistry(),
     tickMs: config.simulator.tickMs,
     modelPollMs: config.detect.modelPollMs,

@@ -10,6 +10,7 @@ import { registerWhatifCommand } from './commands/whatif.js';
 import { registerFiguresCommand } from './commands/figures.js';
 import { registerBackupCommand } from './commands/backup.js';
 import { registerUserCommand } from './commands/user.js';
+import { registerWorkerCommand } from './commands/worker.js';
 
 /**
  * The `plantwatch` command. The only place that reads argv or exits (STYLE 1).
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerStartCommand(program);
+  registerWorkerCommand(program);
   registerConfigCommand(program);
   registerEvaluateCommand(program);
   registerSimulateCommand(program);

@@ -75,4 +75,24 @@ describe('loadConfig', () => {
     expectConfigError(() => loadConfig({ env: { PLANTWATCH_MQTT_MODE: 'external' } }), 'PW_ERR_CONFIG_INVALID', /mqtt\.url is required/);
     expectConfigError(() => loadConfig({ env: { PLANTWATCH_STORE_KIND: 'postgres' } }), 'PW_ERR_CONFIG_INVALID', /store\.postgresUrl is required/);
   });
+  it('takes cluster.partition from PLANTWATCH_CLUSTER_PARTITION and checks its rule and what it needs', () => {
+    const shared = { PLANTWATCH_MQTT_MODE: 'external', PLANTWATCH_MQTT_URL: 'mqtt://broker:1883', PLANTWATCH_STORE_KIND: 'postgres', PLANTWATCH_STORE_POSTGRES_URL: 'postgres://u:p@db/pw' };
+    expect(loadConfig({ env: { ...shared, PLANTWATCH_CLUSTER_PARTITION: '2/3' } }).cluster.partition).toBe('2/3');
+    expect(loadConfig({ env: shared, overrides: { cluster: { partition: '1/1' } } }).cluster.partition).toBe('1/1');
+    expectConfigError(
+      () => loadConfig({ env: { ...shared, PLANTWATCH_CLUSTER_PARTITION: '4/3' } }),
+      'PW_ERR_CONFIG_INVALID',
+      /^invalid configuration: cluster\.partition: must be i\/n with whole numbers 1 <= i <= n <= 1024 \(e\.g\. 2\/3\); i = 4 is outside 1\.\.3 \(got "4\/3"\)$/,
+    );
+    expectConfigError(
+      () => loadConfig({ env: { ...shared, PLANTWATCH_STORE_KIND: 'sqlite', PLANTWATCH_CLUSTER_PARTITION: '1/2' } }),
+      'PW_ERR_CONFIG_INVALID',
+      /^invalid configuration: cluster\.partition "1\/2" needs store\.kind "postgres" \(got "sqlite"\): a SQLite file cannot be shared between worker processes$/,
+    );
+    expectConfigError(
+      () => loadConfig({ env: { PLANTWATCH_CLUSTER_PARTITION: '1/2' } }),
+      'PW_ERR_CONFIG_INVALID',
+      /^invalid configuration: cluster\.partition "1\/2" needs mqtt\.mode "external" \(got "embedded"\): workers share one external broker$/,
+    );
+  });
 });

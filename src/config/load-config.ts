@@ -120,5 +120,15 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
   if (config.store.kind === 'postgres' && !config.store.postgresUrl) {
     throw new ConfigError('PW_ERR_CONFIG_INVALID', 'invalid configuration: store.postgresUrl is required when store.kind is "postgres" (got null)');
   }
+  if (config.cluster.partition !== null) {
+    // Workers share the broker (each its own subscriptions) and the database; a SQLite file or an
+    // in-process broker cannot be shared between processes.
+    if (config.mqtt.mode !== 'external') {
+      throw new ConfigError('PW_ERR_CONFIG_INVALID', `invalid configuration: cluster.partition ${JSON.stringify(config.cluster.partition)} needs mqtt.mode "external" (got "${config.mqtt.mode}"): workers share one external broker`);
+    }
+    if (config.store.kind !== 'postgres') {
+      throw new ConfigError('PW_ERR_CONFIG_INVALID', `invalid configuration: cluster.partition ${JSON.stringify(config.cluster.partition)} needs store.kind "postgres" (got "${config.store.kind}"): a SQLite file cannot be shared between worker processes`);
+    }
+  }
   return deepFreeze(config);
 }

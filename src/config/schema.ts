@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_MACHINES } from '../domain/index.js';
+import { MAX_MACHINES, tryParsePartition } from '../domain/index.js';
 
 const port = z.number().int().min(0).max(65535);
 const positiveMs = z.number().int().positive();
@@ -117,6 +117,20 @@ export const configSchema = z
       /** Longest a reading waits to be batched with other machines' readings. */
       maxBatchDelayMs: z.number().int().min(0).max(10_000),
     }),
+    cluster: z.object({
+      /**
+       * Scale-out (issue 5 item 7): `i/n` makes this process worker i of n, owning the machines whose
+       * id hashes into partition i (see domain/partition.ts); null = one process owns every machine.
+       * Needs mqtt.mode "external" and store.kind "postgres" (what the workers share).
+       */
+      partition: z
+        .string()
+        .superRefine((text, ctx) => {
+          const parsed = tryParsePartition(text);
+          if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `must be ${parsed.reason}` });
+        })
+        .nullable(),
+    }),
     respond: z.object({
       /** Rules file (JSON/YAML, respond's rules schema); null = paper Table 8 defaults. Relative paths are inside dataDir. */
       rulesFile: z.string().min(1).nullable(),
@@ -165,5 +179,6 @@ export const DEFAULT_CONFIG: Config = {
   auth: { enabled: true, sessionTtlMs: 8 * 3_600_000, maxFailedLogins: 5, lockoutMs: 15 * 60_000, loginRatePerMinute: 20, secureCookies: 'auto', mqtt: false },
   backup: { dir: 'backups', keyFile: null, passphrase: null, keep: 7, daily: true, dailyAtHourUtc: 2 },
   detect: { enabled: true, trainOnStart: true, startupHistoryHours: 3, startupPreset: 'tiny', windowSize: 20, modelPollMs: 5_000, maxBatchDelayMs: 10 },
+  cluster: { partition: null },
   respond: { rulesFile: null, dryRun: false, clearDelayMs: 10 * 60_000, webhookUrl: null, smtp: null },
 };

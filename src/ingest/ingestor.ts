@@ -1,4 +1,4 @@
-import type { DeadLetter, Plant, Telemetry } from '../domain/index.js';
+import { formatPartition, ownsMachine, partitionOf, type DeadLetter, type Partition, type Plant, type Telemetry } from '../domain/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
 import type { BatchWriter, WriteItem, WriteOutcome } from './batch-writer.js';
@@ -18,6 +18,11 @@ export interface IngestorOptions {
   clock?: () => number;
   /** Recent (machine, tsMs) keys kept to catch duplicates early. Default DEFAULT_DEDUPE_CACHE_SIZE. */
   dedupeCacheSize?: number;
+  /**
+   * Scale-out worker: accept only readings of machines this partition owns; others are refused with
+   * `VALIDATION_CODES.notInPartition` (another worker stores them). Default: every machine of the plant.
+   */
+  partition?: Partition;
 }
 
 /** Where an input came from. */
@@ -144,6 +149,18 @@ export class Ingestor {
       return { accepted: false, rejections: [result.rejection], committed: handled(this.options.writer.write({ deadLetters: [letter] })) };
     }
     const t = result.telemetry;
+    const partition = this.options.partition;
+    if (partition && !ownsMachine(partition, t.machineId)) {
+      const rejection: Rejection = {
+        code: VALIDATION_CODES.notInPartition,
+        field: 'machineId',
+        reason: `machineId: ${t.machineId} belongs to partition ${partitionOf(t.machineId, partition.count)}/${partition.count}; this worker owns ${formatPartition(partition)}`,
+      };
+      this.stats.rejected++;
+      this.count(rejection.code);
+      const letter = makeDeadLetter(where, rejection.code, rejection.reason, payloadText(), t.machineId);
+      return { accepted: false, rejections: [rejection], committed: handled(this.options.writer.write({ deadLetters: [letter] })) };
+    }
     if (!this.dedupe.add(t.machineId, t.tsMs)) {
       const rejection: Rejection = { code: VALIDATION_CODES.duplicate, field: 'tsMs', reason: `tsMs: a reading for ${t.machineId} at ${t.tsMs} (${new Date(t.tsMs).toISOString()}) was already received` };
       this.stats.rejected++;

@@ -1,5 +1,5 @@
 import type { Aedes } from 'aedes';
-import type { Plant } from '../domain/index.js';
+import { formatPartition, machinesOfPartition, machineTopic, type Partition, type Plant } from '../domain/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
 import type { Store } from '../store/index.js';
@@ -7,7 +7,7 @@ import { BatchWriter, type BatchWriterCounters, type BatchWriterOptions } from '
 import { Ingestor, type IngestCounters, type TelemetryListener } from './ingestor.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/embedded-broker.js';
 import { attachToEmbeddedBroker } from './mqtt/embedded-ingest.js';
-import { startExternalSubscriber, type ExternalSubscriber } from './mqtt/external-subscriber.js';
+import { DEFAULT_SUBSCRIBER_CLIENT_ID_PREFIX, startExternalSubscriber, type ExternalSubscriber } from './mqtt/external-subscriber.js';
 
 export interface StartIngestionOptions {
   /** Uses config.mqtt, config.store (batchSize, flushIntervalMs) and config.ingest. */
@@ -26,6 +26,13 @@ export interface StartIngestionOptions {
   writer?: Pick<BatchWriterOptions, 'groupCommitDelayMs' | 'maxQueueRows'>;
   /** Skip MQTT entirely (HTTP and CSV only, e.g. the import command). Default false. */
   mqtt?: boolean;
+  /**
+   * Scale-out worker (issue 5 item 7): ingest only the machines of this partition. The external
+   * subscriber subscribes to each owned machine's telemetry topic on a session of its own
+   * (`plantwatch-ingest-<plant>-p<i>of<n>`), and the ingestor refuses readings of other machines.
+   * Default: every machine of the plant.
+   */
+  partition?: Partition;
 }
 
 export interface IngestionCounters extends IngestCounters {
@@ -58,7 +65,9 @@ export async function startIngestion(options: StartIngestionOptions): Promise<Ru
   const { config } = options;
   const logger = options.logger.child({ component: 'ingest' });
   const writer = new BatchWriter({ ...options.writer, store: options.store, logger, batchSize: config.store.batchSize, flushIntervalMs: config.store.flushIntervalMs });
-  const ingestor = new Ingestor({ plant: options.plant, ingest: config.ingest, writer, logger });
+  const { partition } = options;
+  const ingestor = new Ingestor({ plant: options.plant, ingest: config.ingest, writer, logger, ...(partition ? { partition } : {}) });
+  const owned = partition ? machinesOfPartition(options.plant.machines, partition) : options.plant.machines;
 
   let ownedBroker: EmbeddedBroker | undefined;
   let detach: (() => void) | undefined;
@@ -79,10 +88,16 @@ export async function startIngestion(options: StartIngestionOptions): Promise<Ru
         caFile: config.mqtt.caFile,
         protocolVersion: config.mqtt.protocolVersion,
         logger,
+        ...(partition
+          ? {
+              clientId: subscriberClientId(options.plant.id, partition),
+              topics: owned.map((m) => machineTopic({ plantId: options.plant.id, areaId: m.areaId, machineId: m.id, channel: 'telemetry' })),
+            }
+          : {}),
       });
     }
   }
-  logger.info({ plantId: options.plant.id, machines: options.plant.machines.length, mqtt: options.mqtt === false ? 'off' : subscriber ? 'external' : 'embedded' }, 'ingestion started');
+  logger.info({ plantId: options.plant.id, machines: owned.length, ...(partition ? { partition: formatPartition(partition), plantMachines: options.plant.machines.length } : {}), mqtt: options.mqtt === false ? 'off' : subscriber ? 'external' : 'embedded' }, 'ingestion started');
 
   let stopped: Promise<void> | undefined;
   return {
@@ -106,4 +121,13 @@ export async function startIngestion(options: StartIngestionOptions): Promise<Ru
       return stopped;
     },
   };
+}
+
+/**
+ * The external subscriber's client id: one persistent session per plant, and per partition for a
+ * scale-out worker, so a restarted worker gets back exactly what the broker kept for it.
+ * @example subscriberClientId('plant-1', { index: 2, count: 3 }) === 'plantwatch-ingest-plant-1-p2of3'
+ */
+export function subscriberClientId(plantId: string, partition?: Partition): string {
+  return `${DEFAULT_SUBSCRIBER_CLIENT_ID_PREFIX}${plantId}${partition ? `-p${partition.index}of${partition.count}` : ''}`;
 }

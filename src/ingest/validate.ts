@@ -44,6 +44,8 @@ export const VALIDATION_CODES = Object.freeze({
   tsPast: 'PW_ERR_VALIDATION_TS_PAST',
   /** A reading for the same machine and tsMs was already received or stored. */
   duplicate: 'PW_ERR_VALIDATION_DUPLICATE',
+  /** A scale-out worker got a reading of a machine another worker's partition owns (ingestor.ts). */
+  notInPartition: 'PW_ERR_VALIDATION_NOT_IN_PARTITION',
 } as const);
 
 export type ValidationCode = (typeof VALIDATION_CODES)[keyof typeof VALIDATION_CODES];

@@ -7,6 +7,11 @@ import type { Ingestor } from '../ingestor.js';
 export const DEFAULT_SUBSCRIBER_CLIENT_ID_PREFIX = 'plantwatch-ingest-';
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_RECONNECT_PERIOD_MS = 2_000;
+/**
+ * Topic filters per SUBSCRIBE packet. A worker owning thousands of machines subscribes one filter
+ * per machine; batches keep each packet and its SUBACK small (MQTT-3.8.3-3 allows many filters in one).
+ */
+export const DEFAULT_SUBSCRIBE_BATCH_SIZE = 500;
 
 export interface ExternalSubscriberOptions {
   /** mqtt://, mqtts://, ws:// or wss:// URL of the broker. */
@@ -19,9 +24,17 @@ export interface ExternalSubscriberOptions {
   protocolVersion?: 4 | 5;
   /**
    * Fixed client id, so the broker keeps our persistent session (clean: false) and its unacknowledged
-   * messages across restarts. Default `plantwatch-ingest-<plantId>`.
+   * messages across restarts. Default `plantwatch-ingest-<plantId>`; a scale-out worker passes one
+   * that names its partition (`plantwatch-ingest-<plantId>-p<i>of<n>`), so each has its own session.
    */
   clientId?: string;
+  /**
+   * Topic filters to subscribe to at QoS 1. Default: the plant's telemetry of every machine
+   * (`plantwatch/<plant>/+/+/telemetry`); a scale-out worker passes one topic per owned machine.
+   */
+  topics?: readonly string[];
+  /** Filters per SUBSCRIBE packet. Default DEFAULT_SUBSCRIBE_BATCH_SIZE. */
+  subscribeBatchSize?: number;
   /** Longest wait for the first CONNACK. Default DEFAULT_CONNECT_TIMEOUT_MS. */
   connectTimeoutMs?: number;
   /** Default DEFAULT_RECONNECT_PERIOD_MS. */
@@ -37,7 +50,7 @@ export interface ExternalSubscriber {
 type SendPacket = (packet: { cmd: string; messageId?: number }, cb?: (err?: Error) => void, cbStorePut?: unknown, noStore?: boolean) => void;
 
 /**
- * Subscribes to `plantwatch/<plant>/+/+/telemetry` on an external broker (Mosquitto, EMQX, HiveMQ)
+ * Subscribes to `plantwatch/<plant>/+/+/telemetry` (or the given topics) on an external broker (Mosquitto, EMQX, HiveMQ)
  * at QoS 1 with a persistent session, and acknowledges each message to the broker only after it is
  * committed. The broker acknowledges the publisher itself; what makes this crash safe is that the
  * broker keeps every message we have not PUBACKed in our session (clean: false, fixed clientId) and
@@ -75,6 +88,12 @@ export async function startExternalSubscriber(ingestor: Ingestor, options: Exter
       throw new IngestError('PW_ERR_INGEST_CA_FILE', `mqtt.caFile "${options.caFile}" could not be read: ${(err as Error).message}`, { cause: err });
     }
   }
+
+  const topics = options.topics ?? [channelFilter('telemetry', ingestor.plantId)];
+  if (topics.length === 0) throw new IngestError('PW_ERR_INGEST_MQTT_TOPICS', 'no topic to subscribe to: a worker partition that owns no machine has nothing to ingest');
+  const batchSize = options.subscribeBatchSize ?? DEFAULT_SUBSCRIBE_BATCH_SIZE;
+  const batches: string[][] = [];
+  for (let i = 0; i < topics.length; i += batchSize) batches.push(topics.slice(i, i + batchSize));
 
   const client = mqtt.connect(options.url, { ...clientOptions, manualConnect: true });
   const internals = client as unknown as { _sendPacket?: SendPacket };
@@ -116,14 +135,31 @@ export async function startExternalSubscriber(ingestor: Ingestor, options: Exter
     callback();
   };
 
+  /** Settles when every batch of the latest connection has its SUBACK (or one failed). */
+  let subscribed: Promise<void> = Promise.resolve();
+  const subscribeAll = (): Promise<void> =>
+    Promise.all(
+      batches.map(
+        (batch) =>
+          new Promise<void>((resolve, reject) => {
+            client.subscribe(batch, { qos: 1 }, (err, granted) => {
+              // A SUBACK return code 0x80 refuses one filter (MQTT-3.9.3); mqtt.js reports it in `granted`.
+              const refused = (granted ?? []).filter((g) => g.qos !== 0 && g.qos !== 1 && g.qos !== 2).map((g) => g.topic);
+              if (err) reject(err);
+              else if (refused.length > 0) reject(new IngestError('PW_ERR_INGEST_MQTT_SUBSCRIBE', `the broker refused ${refused.length} of ${batch.length} subscriptions, first ${refused[0]}`));
+              else resolve();
+            });
+          }),
+      ),
+    ).then(() => undefined);
+
   client.on('connect', (connack) => {
     generation++;
     pending.clear();
-    log.info({ sessionPresent: connack.sessionPresent }, 'connected to the MQTT broker');
+    log.info({ sessionPresent: connack.sessionPresent, topics: topics.length, subscribePackets: batches.length }, 'connected to the MQTT broker');
     // Subscribing again is harmless when the session survived, and needed when it did not.
-    client.subscribe(channelFilter('telemetry', ingestor.plantId), { qos: 1 }, (err) => {
-      if (err) log.error({ err }, 'subscribing to telemetry failed');
-    });
+    subscribed = subscribeAll();
+    subscribed.catch((err: unknown) => log.error({ err }, 'subscribing to telemetry failed'));
   });
   client.on('close', () => {
     generation++;
@@ -143,6 +179,13 @@ export async function startExternalSubscriber(ingestor: Ingestor, options: Exter
     });
     client.connect();
   });
+  // Ready only once subscribed: on a first start nothing is queued for us before the SUBACK.
+  try {
+    await subscribed;
+  } catch (err) {
+    await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+    throw err instanceof IngestError ? err : new IngestError('PW_ERR_INGEST_MQTT_SUBSCRIBE', `subscribing to ${topics.length} telemetry topic(s) failed: ${(err as Error).message}`, { cause: err });
+  }
 
   return {
     client,
