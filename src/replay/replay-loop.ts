@@ -3,12 +3,19 @@
  * time, every tick's readings go through the streaming detector (one batch per tick) and the
  * responder (default rules, a manual clock); commands act on the machine models directly, or not
  * at all (`actions: false`: the same decisions in dry-run, nothing applied).
+ *
+ * The plant around the machines works the same way in both runs: a process fault that drives a
+ * machine past its damage limits trips it (protective shutdown); a machine that is down, tripped or
+ * stopped by a command, is inspected and repaired and resumed after `repairMs`, and not before
+ * the process faults active when it went down are over (the fault's end stands for the fix).
  */
 import {
   isDataFault,
+  ValidationError,
   type ActionRecord,
   type Alert,
   type FaultLabel,
+  type MachineStatus,
   type MachineType,
   type Plant,
 } from '../domain/index.js';
@@ -34,6 +41,8 @@ export interface ReplayOptions {
   clearDelayMs?: number;
   /** kg CO2 per kWh of electricity. Default {@link DEFAULT_CO2_KG_PER_KWH}. */
   co2KgPerKwh?: number;
+  /** Inspection and repair of a machine that went down (stop command or trip) before it resumes. Default {@link DEFAULT_REPAIR_MS}. */
+  repairMs?: number;
   logger: Logger;
   onProgress?: (doneMs: number, totalMs: number) => void;
 }
@@ -47,6 +56,12 @@ export interface Activation {
   reason: 'raise' | 'reactivate';
 }
 
+/**
+ * Time from a machine going down (stop command or trip) to its restart: an inspection and repair
+ * shift by the maintenance team (2 h), the same in both runs of a what-if. `--repair-hours` changes it.
+ */
+export const DEFAULT_REPAIR_MS = 2 * 3_600_000;
+
 /** EU grid average order of magnitude; configurable (SPEC 9). */
 export const DEFAULT_CO2_KG_PER_KWH = 0.4;
 
@@ -59,8 +74,14 @@ export interface ReplayResult {
   activations: Activation[];
   actions: ActionRecord[];
   labels: FaultLabel[];
-  /** Scheduled machine-hours the machines were not producing (stopped by a command, or a fault with the machine down). */
+  /** Scheduled machine-hours the machines were not producing (stopped by a command or tripped by a fault, until repaired). */
   downtimeHours: number;
+  /** Machines stopped by an automatic (or approved) stop command. */
+  stops: number;
+  /** Machines tripped by a fault past the damage limits (a failure with the machine down). */
+  trips: number;
+  /** Machines resumed after inspection and repair. */
+  repairs: number;
   energyKwh: number;
   co2Kg: number;
   /** Mean gas reading (ppm CO2-equivalent) over running ticks: the measured emissions. */
@@ -81,15 +102,36 @@ export async function replayLoop(o: ReplayOptions): Promise<ReplayResult> {
   const models = new Map<string, MachineModel>(o.plant.machines.map((m) => [m.id, machineModelFor(m, resolved)]));
   let nowMs = o.startMs;
   const clock: Clock = { nowMs: () => nowMs };
+  const repairMs = o.repairMs ?? DEFAULT_REPAIR_MS;
+  if (!(repairMs >= 0 && Number.isFinite(repairMs))) throw new ValidationError('PW_ERR_VALIDATION_OPTION', `repairMs must be a finite number >= 0, got ${repairMs}`);
+  /** Machines down (stopped or tripped) and when their repair is done. */
+  const down = new Map<string, number>();
+  let stops = 0;
+  let trips = 0;
+  let repairs = 0;
+  // The responder is built below; status messages go to it as a live machine would publish them.
+  let responderRef: { onMachineStatus(s: MachineStatus): void } | undefined;
+  const goDown = (machineId: string, model: MachineModel): void => {
+    if (down.has(machineId)) return;
+    const faultEnd = Math.max(0, ...model.activeFaults().filter((f) => !isDataFault(f.type)).map((f) => f.endMs));
+    down.set(machineId, Math.max(nowMs + repairMs, faultEnd));
+    responderRef?.onMachineStatus({ machineId, state: 'stopped', tsMs: nowMs });
+  };
   const ack = (): DispatchResult => ({ status: 'acked', attempts: 1, firstSentAtMs: nowMs, lastSentAtMs: nowMs, ackAtMs: nowMs, ack: null, detail: null });
   const dispatcher: CommandDispatcher = {
     async dispatch(command) {
-      const outcome = models.get(command.machineId)?.applyCommand(command);
+      const model = models.get(command.machineId);
+      const outcome = model?.applyCommand(command);
+      if (model && outcome?.ok && command.type === 'stop' && !down.has(command.machineId)) {
+        stops++;
+        goDown(command.machineId, model);
+      }
       return outcome?.ok === false ? { ...ack(), status: 'rejected', detail: outcome.reason } : ack();
     },
     async close() {},
   };
   const responder = createResponder({ logger: o.logger, clock, dispatcher, plant: o.plant, options: { dryRun: o.actions === false, tickMs: null, alerts: { clearAfterTicks: null, clearAfterMs: o.clearDelayMs ?? 10 * 60_000 } } });
+  responderRef = responder;
   await responder.start();
   const detector = new StreamingDetector({ plant: o.plant, fixedModels: o.models, maxBatchDelayMs: 1_000_000, tickMs, staleAfterMs: Number.MAX_SAFE_INTEGER, now: clock.nowMs });
   const alerts: Alert[] = [];
@@ -118,6 +160,13 @@ export async function replayLoop(o: ReplayOptions): Promise<ReplayResult> {
     nowMs = t;
     for (const m of o.plant.machines) {
       const model = models.get(m.id)!;
+      const due = down.get(m.id);
+      if (due !== undefined && t >= due) {
+        down.delete(m.id);
+        if (model.controls().stopped) model.applyCommand({ type: 'resume' });
+        repairs++;
+        responder.onMachineStatus({ machineId: m.id, state: 'running', tsMs: t });
+      }
       model.step(t, out, info);
       for (const l of model.drainStartedLabels()) labels.push(l);
       const scheduled = isScheduled(MACHINE_PROFILES[m.type].calendar, t);
@@ -133,7 +182,15 @@ export async function replayLoop(o: ReplayOptions): Promise<ReplayResult> {
       }
       for (const f of faults) {
         if (hot.has(f.id)) continue;
-        if (out[0]! > FAILURE_TEMPERATURE_C || out[2]! > FAILURE_VIBRATION || (f.type === 'low_cooling_pressure' && out[0]! > FAILURE_TEMPERATURE_C - 10)) hot.add(f.id);
+        if (out[0]! > FAILURE_TEMPERATURE_C || out[2]! > FAILURE_VIBRATION || (f.type === 'low_cooling_pressure' && out[0]! > FAILURE_TEMPERATURE_C - 10)) {
+          hot.add(f.id);
+          // Past the damage limits the machine's protection trips it; it waits for repair like a stopped one.
+          if (!down.has(m.id)) {
+            trips++;
+            model.applyCommand({ type: 'stop' });
+            goDown(m.id, model);
+          }
+        }
       }
       if (!info.emit) continue;
       readings++;
@@ -160,6 +217,9 @@ export async function replayLoop(o: ReplayOptions): Promise<ReplayResult> {
     actions,
     labels,
     downtimeHours: (downtimeTicks * tickMs) / 3_600_000,
+    stops,
+    trips,
+    repairs,
     energyKwh,
     co2Kg: energyKwh * (o.co2KgPerKwh ?? DEFAULT_CO2_KG_PER_KWH),
     meanGasPpm: gasN ? gasSum / gasN : 0,

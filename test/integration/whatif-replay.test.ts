@@ -4,7 +4,7 @@
  * is applied (the responder decides in dry-run). `plantwatch whatif --days 30` runs the month.
  */
 import { describe, expect, it } from 'vitest';
-import { whatifMarkdown } from '../../src/cli/commands/whatif.js';
+import { whatifFigures, whatifMarkdown, whatifSvg } from '../../src/cli/commands/whatif.js';
 import { buildPlant } from '../../src/domain/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { replayLoop } from '../../src/replay/index.js';
@@ -24,7 +24,31 @@ describe('what-if replay', () => {
     expect(applied(off)).toBe(0);
     expect(off.actions.some((a) => a.status === 'dry_run')).toBe(true);
     expect(on.energyKwh).toBeGreaterThan(0);
-    const md = whatifMarkdown({ days: 1, machines: 9, seed: 4, faultsPerDay: 2 }, { downtimeHours: on.downtimeHours, energyKwh: on.energyKwh, co2Kg: on.co2Kg, meanGasPpm: on.meanGasPpm, failures: on.failures, faults: on.labels.length, alerts: on.alerts.length, commandsApplied: applied(on) }, { downtimeHours: off.downtimeHours, energyKwh: off.energyKwh, co2Kg: off.co2Kg, meanGasPpm: off.meanGasPpm, failures: off.failures, faults: off.labels.length, alerts: off.alerts.length, commandsApplied: 0 });
+    const meta = { days: 1, machines: 9, seed: 4, faultsPerDay: 2, repairHours: 2 };
+    const md = whatifMarkdown(meta, whatifFigures(on), whatifFigures(off));
     expect(md).toMatch(/\| Energy \(kWh\) \| [\d.]+ \| [\d.]+ \|/);
+    expect(md).toMatch(/\| Machines repaired and resumed \| \d+ \| \d+ \|/);
+    expect(whatifSvg(meta, whatifFigures(on), whatifFigures(off))).toMatch(/^<svg[^>]*>[\s\S]*Downtime \(h\)[\s\S]*<\/svg>\n$/);
+    // Every machine that went down is repaired and resumed unless its repair runs past the end.
+    for (const r of [on, off]) {
+      expect(r.repairs).toBeLessThanOrEqual(r.stops + r.trips);
+      expect(r.downtimeHours).toBeLessThanOrEqual((r.stops + r.trips) * 24);
+    }
+    expect(off.stops).toBe(0);
+  }, 60_000);
+
+  it('a machine that went down resumes after the repair time: a longer repair means more downtime, the same faults', async () => {
+    const plant = buildPlant({ machineCount: 9 });
+    const models = await trainReplayModels(plant, { tickMs: 60_000, hours: 24 });
+    const common = { plant, startMs: Date.UTC(2026, 1, 2), days: 2, seed: 4, tickMs: 60_000, faultsPerDay: 2, models, actions: false, logger: createLogger({ level: 'silent', pretty: false }) };
+    const quick = await replayLoop({ ...common, repairMs: 0 });
+    const slow = await replayLoop({ ...common, repairMs: 48 * 3_600_000 });
+    expect(quick.trips).toBeGreaterThan(0);
+    expect(quick.labels.map((l) => l.id)).toEqual(slow.labels.map((l) => l.id));
+    // Repair 0: back as soon as the fault is over; 48 h: still down at the end of the run.
+    expect(quick.repairs).toBe(quick.trips);
+    expect(slow.repairs).toBe(0);
+    expect(slow.downtimeHours).toBeGreaterThan(quick.downtimeHours);
+    await expect(replayLoop({ ...common, days: 0.01, repairMs: -1 })).rejects.toMatchObject({ code: 'PW_ERR_VALIDATION_OPTION', message: 'repairMs must be a finite number >= 0, got -1' });
   }, 60_000);
 });
