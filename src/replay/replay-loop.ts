@@ -110,12 +110,12 @@ export async function replayLoop(o: ReplayOptions): Promise<ReplayResult> {
   let trips = 0;
   let repairs = 0;
   // The responder is built below; status messages go to it as a live machine would publish them.
-  let responderRef: { onMachineStatus(s: MachineStatus): void } | undefined;
+  const statusTo: { responder?: { onMachineStatus(s: MachineStatus): void } } = {};
   const goDown = (machineId: string, model: MachineModel): void => {
     if (down.has(machineId)) return;
     const faultEnd = Math.max(0, ...model.activeFaults().filter((f) => !isDataFault(f.type)).map((f) => f.endMs));
     down.set(machineId, Math.max(nowMs + repairMs, faultEnd));
-    responderRef?.onMachineStatus({ machineId, state: 'stopped', tsMs: nowMs });
+    statusTo.responder?.onMachineStatus({ machineId, state: 'stopped', tsMs: nowMs });
   };
   const ack = (): DispatchResult => ({ status: 'acked', attempts: 1, firstSentAtMs: nowMs, lastSentAtMs: nowMs, ackAtMs: nowMs, ack: null, detail: null });
   const dispatcher: CommandDispatcher = {
@@ -131,7 +131,7 @@ export async function replayLoop(o: ReplayOptions): Promise<ReplayResult> {
     async close() {},
   };
   const responder = createResponder({ logger: o.logger, clock, dispatcher, plant: o.plant, options: { dryRun: o.actions === false, tickMs: null, alerts: { clearAfterTicks: null, clearAfterMs: o.clearDelayMs ?? 10 * 60_000 } } });
-  responderRef = responder;
+  statusTo.responder = responder;
   await responder.start();
   const detector = new StreamingDetector({ plant: o.plant, fixedModels: o.models, maxBatchDelayMs: 1_000_000, tickMs, staleAfterMs: Number.MAX_SAFE_INTEGER, now: clock.nowMs });
   const alerts: Alert[] = [];
