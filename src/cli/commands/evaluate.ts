@@ -3,6 +3,8 @@ import { SingleBar, Presets } from 'cli-progress';
 import { ValidationError } from '../../domain/index.js';
 import {
   detectorSpec,
+  skabDetectorSpec,
+  SKAB_LSTM_NOTE,
   EVAL_MODEL_NAMES,
   evaluateNab,
   evaluateSkab,
@@ -88,7 +90,7 @@ export function registerEvaluateCommand(program: Command): void {
         const files = await loadSkab(opts.data!);
         const results: SkabModelResult[] = [];
         for (const m of models) {
-          const spec = detectorSpec(m, specOptions);
+          const spec = skabDetectorSpec(m, specOptions);
           bar?.start(files.length, 0, { model: spec.name, file: '' });
           results.push(await evaluateSkab(files, spec, { thresholding: opts.thresholding as 'static' | 'telemanom', onProgress: (done, _t, file) => bar?.update(done, { model: spec.name, file }) }));
           bar?.stop();
@@ -99,6 +101,7 @@ export function registerEvaluateCommand(program: Command): void {
             : 'Thresholds: SKAB notebooks\' rule, fixed before any test row is seen: 3/2 x the 0.99 quantile of the in-sample training scores; scores are EWMA-smoothed (alpha 0.1).',
           `Windows of ${opts.window ?? 10} rows (PCA uses single rows, as SKAB's T2+Q). Seed ${opts.seed}. LSTM preset ${opts.lstmPreset}.`,
           'other/2.csv has its anomaly inside the training rows (SOURCE.md); it is kept, as SKAB does.',
+          ...(models.includes('lstm') ? [SKAB_LSTM_NOTE] : []),
         ];
         const written = await writeSkabReport(opts.out, results, { notes, meta: { data: opts.data, models } });
         printResult(!!opts.json, { dataset: 'skab', models: results.map(summariseForJson), written }, () => `${skabMarkdown(results, notes)}\nwritten: ${written.join(', ')}`);

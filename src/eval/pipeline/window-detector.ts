@@ -44,6 +44,12 @@ export interface WindowDetectorOptions {
   aggregate?: 'mean' | 'max';
   /** Floor of the per-sensor error scale, in scaled units (a quantised sensor can have 0 error std). Default 0.01. */
   minSensorScale?: number;
+  /**
+   * Forecast models: the columns whose errors enter the score (and the threshold). The model still
+   * reads and forecasts every column; the others are context only (e.g. slowly drifting thermal
+   * sensors whose level leaves a short training range without any fault). Default: all columns.
+   */
+  scoreColumns?: readonly number[];
 }
 
 export const DEFAULT_PIPELINE_ALPHA = 0.1;
@@ -59,7 +65,7 @@ export interface ScoredRows {
 export interface FittedWindowDetector {
   readonly scaler: MinMaxScaler;
   readonly threshold: number;
-  /** Per-sensor error scale (forecast models), from training-side residuals. */
+  /** Per-sensor error scale (forecast models), from training-side residuals; one entry per score column. */
   readonly sensorScale: number[] | null;
   /** The training rows the detector saw (count), for audits and the leakage test. */
   readonly trainRows: number;
@@ -80,6 +86,20 @@ function predictAbsolute(model: WindowModel, X: number[][][], relative: boolean)
   return r.last ? pred.map((p, k) => p.map((v, c) => v + r.last![k]![c]!)) : pred;
 }
 
+/** Keeps the given columns of each row (all when `columns` is null). */
+function pick(rows: readonly (readonly number[])[], columns: readonly number[] | null): number[][] {
+  return columns ? rows.map((r) => columns.map((c) => r[c]!)) : rows.map((r) => [...r]);
+}
+
+function checkScoreColumns(columns: readonly number[] | undefined, width: number): readonly number[] | null {
+  if (columns === undefined) return null;
+  const bad = columns.filter((c) => !Number.isInteger(c) || c < 0 || c >= width);
+  if (columns.length === 0 || bad.length || new Set(columns).size !== columns.length) {
+    throw new ValidationError('PW_ERR_VALIDATION_COLUMNS', `scoreColumns must be distinct column indices in 0..${width - 1}, got [${columns.join(', ')}]`);
+  }
+  return columns;
+}
+
 function std(values: number[]): number {
   const m = values.reduce((a, b) => a + b, 0) / (values.length || 1);
   return Math.sqrt(values.reduce((a, b) => a + (b - m) ** 2, 0) / (values.length || 1));
@@ -97,6 +117,7 @@ export async function fitWindowDetector(model: WindowModel, trainRows: readonly 
   const thresholdOn = options.thresholdOn ?? 'validation';
   const minScale = options.minSensorScale ?? 0.01;
   const raw = trainRows.map((r) => [...r]);
+  const cols = model.kind === 'forecast' ? checkScoreColumns(options.scoreColumns, raw[0]?.length ?? 0) : null;
   const dropped = new Set<number>();
   let scalerRows = raw;
   if (options.clean) {
@@ -124,10 +145,11 @@ export async function fitWindowDetector(model: WindowModel, trainRows: readonly 
   let sensorScale: number[] | null = null;
   let scores: number[];
   if (model.kind === 'forecast') {
-    const pred = predictAbsolute(model, X, relative);
-    const resid = pred.map((p, k) => p.map((v, c) => y[k]![c]! - v)).slice(evalFrom);
+    const pred = pick(predictAbsolute(model, X, relative), cols);
+    const actual = pick(y, cols);
+    const resid = pred.map((p, k) => p.map((v, c) => actual[k]![c]! - v)).slice(evalFrom);
     sensorScale = resid[0]!.map((_, c) => Math.max(minScale, std(resid.map((r) => r[c]!))));
-    scores = scoreForecastErrors(pred, y, { alpha, sensorScale, aggregate: options.aggregate ?? 'mean' }).score;
+    scores = scoreForecastErrors(pred, actual, { alpha, sensorScale, aggregate: options.aggregate ?? 'mean' }).score;
   } else {
     scores = ewma(model.score(X), alpha);
   }
@@ -147,7 +169,7 @@ export async function fitWindowDetector(model: WindowModel, trainRows: readonly 
       const first = win.targetIndex.findIndex((t) => t + warm >= from);
       if (model.kind === 'forecast') {
         const pred = predictAbsolute(model, win.X, relative);
-        const sc = scoreForecastErrors(pred, win.y, { alpha, sensorScale: sensorScale!, aggregate: options.aggregate ?? 'mean' }).score;
+        const sc = scoreForecastErrors(pick(pred, cols), pick(win.y, cols), { alpha, sensorScale: sensorScale!, aggregate: options.aggregate ?? 'mean' }).score;
         return { score: sc.slice(first), predicted: scaler.inverseTransform(pred.slice(first)) };
       }
       return { score: ewma(model.score(win.X), alpha).slice(first), predicted: null };
