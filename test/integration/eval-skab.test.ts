@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../../src/cli/index.js';
 import {
   detectorSpec,
+  skabDetectorSpec,
+  SKAB_LSTM_PIPELINE,
+  SKAB_THERMAL_COLUMNS,
   evaluateSkab,
   fitWindowDetector,
   baselineWindowModel,
@@ -18,7 +21,20 @@ import {
   SKAB_SENSOR_COLUMNS,
   type SkabFile,
   type FittedWindowDetector,
+  type WindowModel,
 } from '../../src/eval/index.js';
+
+/** Persistence forecaster: the next step is the window's last row (no training, deterministic). */
+function persistenceModel(): WindowModel {
+  return {
+    kind: 'forecast',
+    fit: async () => undefined,
+    predict: (windows) => windows.map((w) => [...w[w.length - 1]!]),
+    score: () => {
+      throw new Error('forecast model');
+    },
+  };
+}
 
 const HEADER = `datetime;${SKAB_SENSOR_COLUMNS.join(';')};anomaly;changepoint`;
 
@@ -158,6 +174,46 @@ describe('SKAB protocol', () => {
     b.forEach((v, i) => expect(v).toBeCloseTo(a[i]!, 6));
   });
 
+  it('scoreColumns: unscored columns are context only; a jump in one changes nothing, in a scored one it alarms', async () => {
+    const f = files[0]!;
+    const train = f.values.slice(0, 400);
+    const jump = (c: number) => f.values.map((r, i) => (i < 500 ? r : r.map((v, k) => (k === c ? v + 5 * Math.abs(v) : v))));
+    const opts = { windowSize: 5, aggregate: 'max' as const, thresholdOn: 'train' as const, threshold: { method: 'quantile' as const, quantile: 0.99, factor: 1.1 } };
+    const all = await fitWindowDetector(persistenceModel(), train, opts);
+    const some = await fitWindowDetector(persistenceModel(), train, { ...opts, scoreColumns: [0, 1, 2, 3, 5, 6, 7] });
+    expect(all.sensorScale!.length).toBe(8);
+    expect(some.sensorScale!.length).toBe(7);
+    expect(some.sensorScale).toEqual([0, 1, 2, 3, 5, 6, 7].map((c) => all.sensorScale![c]));
+    const base = some.score(f.values, 400).score;
+    expect(some.score(jump(4), 400).score).toEqual(base);
+    const peak = (s: number[]) => Math.max(...s.slice(100, 110));
+    expect(peak(all.score(jump(4), 400).score)).toBeGreaterThan(10 * all.threshold);
+    expect(peak(some.score(jump(7), 400).score)).toBeGreaterThan(10 * some.threshold);
+    await expect(fitWindowDetector(persistenceModel(), train, { ...opts, scoreColumns: [0, 8] })).rejects.toMatchObject({ code: 'PW_ERR_VALIDATION_COLUMNS', message: 'scoreColumns must be distinct column indices in 0..7, got [0, 8]' });
+    await expect(fitWindowDetector(persistenceModel(), train, { ...opts, scoreColumns: [] })).rejects.toMatchObject({ code: 'PW_ERR_VALIDATION_COLUMNS' });
+  });
+
+  it('the SKAB LSTM pipeline: thermal sensors unscored, 30-row windows, training-only threshold; no leakage', async () => {
+    expect(SKAB_THERMAL_COLUMNS).toEqual([4, 5]);
+    const spec = skabDetectorSpec('lstm', { lstmPreset: 'tiny', lstmEpochs: 1 });
+    expect(spec.name).toBe('lstm-tiny-skab');
+    expect(spec.pipeline).toMatchObject({ windowSize: 30, alpha: 0.05, aggregate: 'max', scoreColumns: [0, 1, 2, 3, 6, 7], thresholdOn: 'train', threshold: { method: 'quantile', quantile: 0.99, factor: SKAB_LSTM_PIPELINE.thresholdFactor } });
+    expect(skabDetectorSpec('svm').pipeline).toEqual(detectorSpec('svm').pipeline);
+    expect(skabDetectorSpec('lstm-plain').pipeline).toEqual(detectorSpec('lstm').pipeline);
+    const two = files.slice(0, 2);
+    const seen: FittedWindowDetector[] = [];
+    const r = await evaluateSkab(two, spec, { onFitted: (_f, det) => seen.push(det) });
+    expect(r.files.every((x) => x.alarms.length === 300 && Number.isFinite(x.threshold))).toBe(true);
+    const poisoned = two.map((x) => ({ ...x, values: x.values.map((row, i) => (i < 400 ? row : row.map((v) => v * 100 + 7))) }));
+    const seen2: FittedWindowDetector[] = [];
+    await evaluateSkab(poisoned, spec, { onFitted: (_f, det) => seen2.push(det) });
+    seen2.forEach((det, k) => {
+      expect(det.threshold).toBe(seen[k]!.threshold);
+      expect(det.sensorScale).toEqual(seen[k]!.sensorScale);
+      expect(det.scaler.toJSON()).toEqual(seen[k]!.scaler.toJSON());
+    });
+  });
+
   it('the pipeline is given only training rows: fitting never reads past them', async () => {
     const f = files[0]!;
     const train = f.values.slice(0, 400);
@@ -190,6 +246,9 @@ describe('plantwatch evaluate --dataset skab', () => {
     const md = await readFile(join(out, 'report.md'), 'utf8');
     expect(md).toContain('| Conv-AE | 0.78 | 13.55 | 28.02 |');
     expect(md).toContain('**plantwatch: pca-t2q**');
+    expect(md).toMatch(/## By file group[\s\S]*\| pca-t2q \| [\d.]+ \/ [\d.]+ \/ [\d.]+ \| [\d.]+ \/ [\d.]+ \/ [\d.]+ \|/);
+    expect(md).toContain('## LSTM pipeline on SKAB: what we tried');
+    expect(printed.models[0].groups.map((g: { files: number }) => g.files)).toEqual([2, 2]);
     expect(await readFile(join(out, 'roc.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>$/);
   });
 
