@@ -20,6 +20,7 @@ import {
   type MachineStatus,
   type Partition,
   type Plant,
+  type Telemetry,
 } from './domain/index.js';
 import { metricsRoute, PlantMetrics } from './metrics/index.js';
 import { createResponder, loadRulesFile, MqttCommandDispatcher, SmtpNotifier, WebhookNotifier, type Notifier, type Responder } from './respond/index.js';
@@ -31,6 +32,16 @@ import { createStore, sqliteFilePath, startStoreMaintenance, type Store, type St
 
 /** How often the running process logs its counters. */
 export const STATUS_INTERVAL_MS = 60_000;
+/**
+ * Readings committed while the detector is still starting are kept for it, up to this many (a
+ * restarted worker's persistent session delivers its backlog at once); beyond, they are only stored.
+ */
+export const MAX_STARTUP_BACKLOG = 200_000;
+
+export interface StartPlantwatchOptions {
+  /** Also called with every committed reading, from the first one on (embedders, tests). */
+  onTelemetry?: (telemetry: Telemetry) => void;
+}
 
 export interface RunningPlantwatch {
   logger: Logger;
@@ -80,7 +91,7 @@ function mqttClientOptions(config: Readonly<Config>, internalPassword?: string):
  * returns a handle that stops them in reverse order. Fails fast at start-up (STYLE 4): whatever
  * was started before a failure is stopped before the error is rethrown.
  */
-export async function startPlantwatch(config: Readonly<Config>, rootLogger?: Logger): Promise<RunningPlantwatch> {
+export async function startPlantwatch(config: Readonly<Config>, rootLogger?: Logger, options: StartPlantwatchOptions = {}): Promise<RunningPlantwatch> {
   const logger = rootLogger ?? createLogger(config.log);
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
@@ -131,7 +142,14 @@ export async function startPlantwatch(config: Readonly<Config>, rootLogger?: Log
       started.broker.authenticate = mqttAuthenticateHook(services.auth, { internalPassword: internalMqttPassword }) as never;
       logger.info('embedded MQTT broker requires credentials (an API token as the password)');
     }
-    const ingestion = await startIngestion({ config, store, plant, logger, ...(broker ? { broker } : {}), ...(partition ? { partition } : {}) });
+    // Readings committed before the detector is wired (a session's backlog) wait for it in order.
+    const backlog: Telemetry[] = [];
+    let backlogDropped = 0;
+    let deliver = (t: Telemetry): void => {
+      if (backlog.length < MAX_STARTUP_BACKLOG) backlog.push(t);
+      else backlogDropped++;
+    };
+    const ingestion = await startIngestion({ config, store, plant, logger, onTelemetry: (t) => deliver(t), ...(broker ? { broker } : {}), ...(partition ? { partition } : {}) });
     stops.push(() => ingestion.stop());
     const mqttUrl = (broker ?? ingestion.broker)?.url ?? config.mqtt.url!;
     logger.info({ url: mqttUrl, mode: config.mqtt.mode, topics: `plantwatch/${plant.id}/<area>/<machine>/telemetry` }, 'MQTT ready');
@@ -139,7 +157,13 @@ export async function startPlantwatch(config: Readonly<Config>, rootLogger?: Log
     // The live loop (SPEC 6, 7): detector -> responder -> commands over MQTT, all stages timed.
     const loop = await startLoop(config, logger, store, plant, ownedPlant, partition, mqttUrl, mqttClientOptions(config, internalMqttPassword), stops);
     const { responder, detector } = loop;
-    ingestion.onTelemetry((t) => detector?.ingest(t));
+    const extra = options.onTelemetry;
+    deliver = (t) => {
+      detector?.ingest(t);
+      extra?.(t);
+    };
+    for (const t of backlog.splice(0)) deliver(t);
+    if (backlogDropped > 0) logger.warn({ dropped: backlogDropped, kept: MAX_STARTUP_BACKLOG }, 'readings stored during start-up but not scored: backlog too long');
     const metricSources = { ingest: () => ingestion.counters(), detector: () => detector?.counters ?? emptyDetectorCounters, openAlerts: () => responder.listOpenAlerts().length };
     const plantMetrics = new PlantMetrics(metricSources);
     wireMetrics(plantMetrics, responder, detector);

@@ -33,6 +33,11 @@ export interface StartIngestionOptions {
    * Default: every machine of the plant.
    */
   partition?: Partition;
+  /**
+   * Called with each reading after it is committed, attached before MQTT starts: a persistent
+   * session delivers its backlog as soon as it connects, before `onTelemetry()` could be called.
+   */
+  onTelemetry?: TelemetryListener;
 }
 
 export interface IngestionCounters extends IngestCounters {
@@ -67,6 +72,7 @@ export async function startIngestion(options: StartIngestionOptions): Promise<Ru
   const writer = new BatchWriter({ ...options.writer, store: options.store, logger, batchSize: config.store.batchSize, flushIntervalMs: config.store.flushIntervalMs });
   const { partition } = options;
   const ingestor = new Ingestor({ plant: options.plant, ingest: config.ingest, writer, logger, ...(partition ? { partition } : {}) });
+  if (options.onTelemetry) ingestor.onTelemetry(options.onTelemetry);
   const owned = partition ? machinesOfPartition(options.plant.machines, partition) : options.plant.machines;
 
   let ownedBroker: EmbeddedBroker | undefined;

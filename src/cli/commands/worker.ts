@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Config, DeepPartial } from '../../config/index.js';
 import { ConfigError, formatPartition } from '../../domain/index.js';
 import type { Logger } from '../../logging/index.js';
-import { startPlantwatch, type RunningPlantwatch } from '../../main.js';
+import { startPlantwatch, type RunningPlantwatch, type StartPlantwatchOptions } from '../../main.js';
 import { configFor, intOption } from '../shared-options.js';
 
 /** Flags of `plantwatch worker`. */
@@ -33,14 +33,14 @@ export function workerOverrides(flags: WorkerFlags): DeepPartial<Config> {
  * refuses a partition with the embedded broker or SQLite).
  * @example const app = await startWorker(configFor(cmd, workerOverrides({ partition: '1/2' })));
  */
-export async function startWorker(config: Readonly<Config>, logger?: Logger): Promise<RunningPlantwatch> {
+export async function startWorker(config: Readonly<Config>, logger?: Logger, options: StartPlantwatchOptions = {}): Promise<RunningPlantwatch> {
   if (config.cluster.partition === null) {
     throw new ConfigError('PW_ERR_CONFIG_INVALID', 'invalid configuration: plantwatch worker needs cluster.partition (--partition i/n or PLANTWATCH_CLUSTER_PARTITION), got null');
   }
   if (config.simulator.enabled) {
     throw new ConfigError('PW_ERR_CONFIG_INVALID', 'invalid configuration: a worker runs no simulator (simulator.enabled must be false, got true)');
   }
-  return startPlantwatch(config, logger);
+  return startPlantwatch(config, logger, options);
 }
 
 function banner(app: RunningPlantwatch): string {
