@@ -155,6 +155,13 @@ export class AlertManager {
     return [...this.open.values()].map((a) => structuredClone(a));
   }
 
+  /** Copies of the open alerts that pass `keep` (tested on the live alert, so only matches are copied). */
+  listOpenWhere(keep: (alert: Readonly<Alert>) => boolean): Alert[] {
+    const out: Alert[] = [];
+    for (const a of this.open.values()) if (keep(a)) out.push(structuredClone(a));
+    return out;
+  }
+
   maintenanceOf(machineId: string): MaintenanceWindow | undefined {
     const w = this.maintenance.get(machineId);
     return w && w.untilMs > this.clock.nowMs() ? { ...w } : undefined;

@@ -27,4 +27,5 @@ export { WebhookNotifier, DEFAULT_WEBHOOK_TIMEOUT_MS, type WebhookNotifierOption
 export { SmtpNotifier, DEFAULT_SMTP_TIMEOUT_MS, type SmtpNotifierOptions } from './notify/smtp-notifier.js';
 export { ConsoleNotifier } from './notify/console-notifier.js';
 export { SYSTEM_CLOCK, type Clock, type AlertRepository, type ActionRepository, type AuditLog, type RespondRepositories, type AlertQuery, type ActionQuery, type AuditQuery } from './ports.js';
+export { WriteBehindRepositories } from './write-behind.js';
 export { MemoryAlertRepository, MemoryActionRepository, MemoryAuditLog, createMemoryRepositories } from './memory-repositories.js';

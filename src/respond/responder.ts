@@ -11,6 +11,7 @@ import { ConsoleNotifier } from './notify/console-notifier.js';
 import type { Notification, Notifier } from './notify/notifier.js';
 import { SYSTEM_CLOCK, type ActionQuery, type AlertQuery, type AuditQuery, type Clock, type RespondRepositories } from './ports.js';
 import { RuleEngine } from './rule-engine.js';
+import { WriteBehindRepositories } from './write-behind.js';
 import { defaultRules } from './rules/default-rules.js';
 import type { Rule, RulesFile } from './rules/rules-schema.js';
 import type { AuditEntry } from '../domain/index.js';
@@ -37,6 +38,12 @@ export interface ResponderOptions {
   effectWatchMs: number;
   /** Interval of the internal timer (shelving, maintenance, floods, escalation, effects); null: call tick() yourself. */
   tickMs: number | null;
+  /**
+   * Write alerts, transitions, action records and audit entries on the next event-loop turn (after
+   * the commands went out) rather than on the alert -> command path; see write-behind.ts. Reads
+   * always see earlier writes. Default true.
+   */
+  writeBehind: boolean;
 }
 
 export const DEFAULT_RESPONDER_OPTIONS: Readonly<ResponderOptions> = Object.freeze({
@@ -50,6 +57,7 @@ export const DEFAULT_RESPONDER_OPTIONS: Readonly<ResponderOptions> = Object.free
   ] as EscalationLevel[],
   effectWatchMs: 10 * 60_000,
   tickMs: 1_000,
+  writeBehind: true,
 });
 
 export interface ResponderDeps {
@@ -99,6 +107,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
   private readonly manager: AlertManager;
   private readonly engine: RuleEngine;
   private readonly repos: RespondRepositories;
+  private readonly writeBehind: WriteBehindRepositories | undefined;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly inflight = new Set<Promise<unknown>>();
@@ -115,7 +124,9 @@ export class Responder extends EventEmitter<ResponderEvents> {
     validateOptions(this.options);
     this.clock = deps.clock ?? SYSTEM_CLOCK;
     this.log = deps.logger.child({ component: 'responder' });
-    this.repos = deps.repositories ?? createMemoryRepositories();
+    const repos = deps.repositories ?? createMemoryRepositories();
+    this.writeBehind = this.options.writeBehind ? new WriteBehindRepositories(repos, deps.logger) : undefined;
+    this.repos = this.writeBehind ?? repos;
     this.manager = new AlertManager(this.repos.alerts, this.clock, this.options.alerts, deps.plant?.machines ?? []);
     const rules = deps.rules === undefined ? defaultRules().rules : Array.isArray(deps.rules) ? (deps.rules as readonly Rule[]) : (deps.rules as RulesFile).rules;
     const notifiers = [new ConsoleNotifier((n) => this.emit('notification', n)), ...(deps.notifiers ?? []).filter((n) => n.channel !== 'console')];
@@ -274,6 +285,12 @@ export class Responder extends EventEmitter<ResponderEvents> {
   async idle(): Promise<void> {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
     await this.queue.catch(() => undefined);
+    await this.writeBehind?.flush();
+  }
+
+  /** Writes of the write-behind queue: written, coalesced (same alert or action saved again within a turn), failed. */
+  writeCounters(): { written: number; coalesced: number; failed: number; flushes: number } | undefined {
+    return this.writeBehind ? { ...this.writeBehind.counters } : undefined;
   }
 
   async close(): Promise<void> {
@@ -284,6 +301,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
     await this.engine.close();
     await this.deps.dispatcher?.close();
     for (const n of this.deps.notifiers ?? []) await n.close?.();
+    await this.writeBehind?.flush();
     this.log.info('responder stopped');
   }
 
@@ -367,11 +385,10 @@ export class Responder extends EventEmitter<ResponderEvents> {
     const levels = this.options.escalation;
     if (levels.length === 0) return;
     const now = this.clock.nowMs();
-    for (const alert of this.manager.listOpen()) {
-      if (alert.state !== 'active_unacknowledged' || alert.escalationLevel >= levels.length) continue;
+    // Only candidates are copied: open alerts nobody acknowledged pile up (a month's replay holds thousands).
+    const due = (a: Readonly<Alert>): boolean => a.state === 'active_unacknowledged' && a.escalationLevel < levels.length && now - (a.lastEscalatedAtMs ?? a.raisedAtMs) >= levels[a.escalationLevel]!.afterMs;
+    for (const alert of this.manager.listOpenWhere(due)) {
       const next = levels[alert.escalationLevel]!;
-      const since = alert.lastEscalatedAtMs ?? alert.raisedAtMs;
-      if (now - since < next.afterMs) continue;
       const level = alert.escalationLevel + 1;
       const updated = await this.manager.markEscalated(alert.id, level);
       this.track(this.engine.escalate(updated, level, next.team, next.channels));
