@@ -11,8 +11,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWorker as startWorkerInProcess, workerOverrides } from '../../src/cli/commands/worker.js';
+import { loadConfig } from '../../src/config/index.js';
 import { buildPlant, machineTopic, partitionOf } from '../../src/domain/index.js';
 import { VALIDATION_CODES } from '../../src/ingest/index.js';
+import { createResponder } from '../../src/respond/index.js';
+import { anomaly, silentLogger } from '../../src/respond/test-fixtures.js';
 import { openPostgresStore } from '../../src/store/index.js';
 import { connectClient, serviceUrl } from '../support/mqtt.js';
 import { findTestPostgres, randomSchema, type TestPostgres } from '../support/postgres.js';
@@ -92,7 +96,7 @@ describe.skipIf(!mqttUrl || !server)('scale-out: two workers against one Mosquit
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     // Drop the persistent sessions the workers left on the shared broker.
     if (mqttUrl) {
-      for (const clientId of [`plantwatch-ingest-${plantId}-p1of2`, `plantwatch-ingest-${plantId}-p2of2`]) {
+      for (const clientId of [`plantwatch-ingest-${plantId}-p1of2`, `plantwatch-ingest-${plantId}-p2of2`, `plantwatch-ingest-${plantId}-alerts-p1of2`]) {
         const c = await connectClient(mqttUrl, { clientId, clean: true });
         await c.endAsync();
       }
@@ -127,6 +131,40 @@ describe.skipIf(!mqttUrl || !server)('scale-out: two workers against one Mosquit
       expect((await stores[0]!.loadPlant(plantId))?.machines.map((m) => m.id)).toEqual(plant.machines.map((m) => m.id));
     } finally {
       for (const s of stores) await s.close();
+    }
+  });
+
+  it("reloads only its own partition's open alerts, so it never clears or escalates another worker's", async () => {
+    const { url } = await freshSchema();
+    const alertsPlant = buildPlant({ plantId: `${plantId}-alerts`, machineCount: MACHINES });
+    const mine = alertsPlant.machines.find((m) => partitionOf(m.id, 2) === 1)!;
+    const theirs = alertsPlant.machines.find((m) => partitionOf(m.id, 2) === 2)!;
+    const store = await openPostgresStore({ url, poolSize: 2 });
+    try {
+      await store.savePlant(alertsPlant);
+      const responder = createResponder({ logger: silentLogger(), repositories: store.respondRepositories(), plant: alertsPlant, options: { dryRun: true } });
+      await responder.start();
+      for (const m of [mine, theirs]) await responder.onAnomaly(anomaly({ machineId: m.id, areaId: m.areaId, machineType: m.type, tsMs: Date.now() }));
+      await responder.close();
+      expect((await store.respondRepositories().alerts.listOpenAlerts()).map((a) => a.machineId).sort()).toEqual([mine.id, theirs.id].sort());
+    } finally {
+      await store.close();
+    }
+    const env = {
+      PLANTWATCH_MQTT_MODE: 'external',
+      PLANTWATCH_MQTT_URL: mqttUrl!,
+      PLANTWATCH_STORE_KIND: 'postgres',
+      PLANTWATCH_STORE_POSTGRES_URL: url,
+      PLANTWATCH_PLANT_ID: alertsPlant.id,
+      PLANTWATCH_PLANT_MACHINE_COUNT: String(MACHINES),
+      PLANTWATCH_DATA_DIR: dir,
+      PLANTWATCH_DETECT_TRAIN_ON_START: 'false',
+    };
+    const app = await startWorkerInProcess(loadConfig({ env, overrides: workerOverrides({ partition: '1/2' }) }), silentLogger());
+    try {
+      expect(app.responder.listOpenAlerts().map((a) => a.machineId)).toEqual([mine.id]);
+    } finally {
+      await app.stop();
     }
   });
 
