@@ -138,8 +138,7 @@ export async function startPlantwatch(config: Readonly<Config>, rootLogger?: Log
       const started = await startEmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, logger });
       broker = started;
       stops.push(() => started.close());
-      // aedes' type wants a returnCode on every error; the hook always sets one (3 or 4).
-      started.broker.authenticate = mqttAuthenticateHook(services.auth, { internalPassword: internalMqttPassword }) as never;
+      started.broker.authenticate = mqttAuthenticateHook(services.auth, { internalPassword: internalMqttPassword });
       logger.info('embedded MQTT broker requires credentials (an API token as the password)');
     }
     // Readings committed before the detector is wired (a session's backlog) wait for it in order.
