@@ -12,8 +12,9 @@ export const SKAB_LSTM_NOTE =
 /**
  * What was tried for the SKAB LSTM pipeline (issue 4): label, then F1 / FAR % / MAR % on the
  * valve1 files (the selection set), on the other 18 files (held out), on all 34, and NAB standard
- * on all. Measured once (seed 42 unless stated; LSTM preset small, one model per file) from cached
- * per-file forecast errors of the same pipeline; every variant keeps the threshold on training rows.
+ * on all. Seed 42 unless stated; LSTM preset small, one model per file; every variant keeps the
+ * threshold on training rows. Reproduced by `npm run bench -- skab-variants --data <skab folder>`
+ * (bench/skab-variants.ts), which also says whether each row still matches.
  */
 export const SKAB_LSTM_TRIED: readonly (readonly [string, string, string, string, string])[] = Object.freeze([
   ['plain: forecast, W10, all sensors, mean, EWMA 0.1, 1.5 x q99 (old default, `lstm-plain`)', '0.68 / 21.34 / 39.39', '0.76 / 35.01 / 20.89', '0.72 / 28.25 / 30.03', '20.18'],
@@ -113,7 +114,7 @@ export function skabMarkdown(results: readonly SkabModelResult[], notes: readonl
     lines.push(`| ${r.name} | ${cells.join(' | ')} |`);
   }
   lines.push('', 'AUC-ROC/PR pool all test rows with each score divided by its file\'s threshold. Forecast MAE/RMSE are in each file\'s training min-max units (test values can lie far outside [0, 1]). FA before/after: share of normal test rows flagged before the file\'s anomaly and from its start on. Event P/R: an event is detected when any alarm falls inside it; an alarm block touching no event is one false alarm.');
-  lines.push('', '## LSTM pipeline on SKAB: what we tried', '', 'Each cell F1 / FAR % / MAR %. Choices were made on the valve1 files only; the "other 18" column was never used to choose. Measured once (see SKAB_LSTM_TRIED in src/eval/report/skab-report.ts); the live rows above are this run.', '', '| Variant | valve1 (selection) | other 18 (held out) | all 34 | NAB standard |', '|---|---|---|---|---|');
+  lines.push('', '## LSTM pipeline on SKAB: what we tried', '', 'Each cell F1 / FAR % / MAR %. Choices were made on the valve1 files only; the "other 18" column was never used to choose. Recorded figures (SKAB_LSTM_TRIED in src/eval/report/skab-report.ts); reproduce them with `npm run bench -- skab-variants --data <skab folder>`; the live rows above are this run.', '', '| Variant | valve1 (selection) | other 18 (held out) | all 34 | NAB standard |', '|---|---|---|---|---|');
   for (const t of SKAB_LSTM_TRIED) lines.push(`| ${t.join(' | ')} |`);
   lines.push('', 'Not tried: an LSTM autoencoder (the engine is a next-step forecaster; a sequence decoder would be a new engine). The FAR target (under 13.55 %) is not met: on the held-out files most false alarms come after the anomaly, when the rig does not return to its training state.');
   if (notes.length) lines.push('', '## Notes', '', ...notes.map((n) => `- ${n}`));
