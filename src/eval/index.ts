@@ -12,3 +12,4 @@ export * from './report/skab-report.js';
 export * from './report/nab-report.js';
 export * from './protocols/simulated-protocol.js';
 export * from './report/simulated-report.js';
+export * from './resources/index.js';

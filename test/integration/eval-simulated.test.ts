@@ -1,15 +1,39 @@
-/** `--dataset simulated`: train on fault-free simulated days, test on other days of another seed with faults. */
+/** `--dataset simulated`: fit on a fault-free week, thresholds from the next, test on later days with faults. */
 import { describe, expect, it } from 'vitest';
-import { detectorSpec, evaluateSimulated } from '../../src/eval/index.js';
+import { detectorSpec, evaluateSimulated, simulatedMarkdown, type SimulatedOptions } from '../../src/eval/index.js';
+
+// Small and quick: 3 machines, 2 + 2 training days, 2 test days, one reading every 2 minutes.
+const SMALL: SimulatedOptions = { machineCount: 3, fitDays: 2, validationDays: 2, testDays: 2, tickMs: 120_000, testFaultsPerDay: 2, trainSeed: 5, testSeed: 6 };
 
 describe('simulated-plant protocol', () => {
-  it('trains on fault-free history and finds most injected faults in held-out days', async () => {
-    const r = await evaluateSimulated(detectorSpec('pca'), { machineCount: 2, trainDays: 2, testDays: 2, tickMs: 120_000, testFaultsPerDay: 2, trainSeed: 5, testSeed: 6 });
-    expect(r.machines.length).toBe(2);
+  it('trains on fault-free history and finds injected process faults in held-out days', async () => {
+    const r = await evaluateSimulated(detectorSpec('pca'), SMALL);
+    expect(r.machines.length).toBe(3);
     expect(r.events.events).toBeGreaterThan(0);
-    expect(r.events.detected).toBeGreaterThan(0); // recall on this tiny run is ~0.5; the full run reports it
-    expect(r.point.tp + r.point.fp + r.point.tn + r.point.fn).toBeGreaterThan(2000);
-    // thresholds come from the fault-free training days: finite and positive
-    expect(r.machines.every((m) => Number.isFinite(m.threshold) && m.threshold > 0)).toBe(true);
+    expect(r.events.detected).toBeGreaterThan(0);
+    expect(r.point.tp + r.point.fp + r.point.tn + r.point.fn).toBeGreaterThan(3000);
+    // Per-sensor thresholds from the validation days, floored at 3 normal-error units.
+    for (const m of r.machines) {
+      expect(m.thresholds).toHaveLength(m.sensors.length);
+      expect(m.thresholds.every((t) => Number.isFinite(t) && t >= 3)).toBe(true);
+    }
+    expect(simulatedMarkdown([r])).toContain('| pca-t2q | per-sensor, alert |');
+  });
+
+  it('sets thresholds from training days only: another test seed leaves them unchanged', async () => {
+    const a = await evaluateSimulated(detectorSpec('pca'), SMALL);
+    const b = await evaluateSimulated(detectorSpec('pca'), { ...SMALL, testSeed: 9 });
+    expect(b.machines.map((m) => m.thresholds)).toEqual(a.machines.map((m) => m.thresholds));
+    expect(b.falseAlarmList.length + b.events.events).toBeGreaterThan(0);
+  });
+
+  it('counts faults that only show as missing data as data-quality events, never as process alarms', async () => {
+    const r = await evaluateSimulated(detectorSpec('pca'), { ...SMALL, testFaultTypes: ['sensor_disconnected', 'connection_failure'], testFaultsPerDay: 3 });
+    expect(r.events.events).toBe(0);
+    expect(r.byType).toEqual({});
+    expect(r.dataQuality.events).toBeGreaterThan(3);
+    expect(r.dataQuality.recall).toBe(1);
+    // Missing readings are not scored, so they cannot raise process alerts.
+    expect(r.machines.some((m) => m.unscoredRows > 0)).toBe(true);
   });
 });

@@ -10,6 +10,13 @@ import {
   evaluateSkab,
   evaluateSimulated,
   simulatedMarkdown,
+  simulatedNotes,
+  simulatedRuleFor,
+  DEFAULT_SIM_MACHINES,
+  measureModelResources,
+  resourcesMarkdown,
+  writeResourcesReport,
+  type ModelResources,
   writeSimulatedReport,
   type SimulatedModelResult,
   isEvalModelName,
@@ -40,6 +47,10 @@ interface EvaluateOptions {
   lstmEpochs?: number;
   progress: boolean;
   thresholding: string;
+  machines?: number;
+  testSeed?: number;
+  testMachines: string;
+  resources?: boolean;
 }
 
 function parseModels(list: string): EvalModelName[] {
@@ -64,6 +75,10 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--lstm-preset <name>', `LSTM preset: ${PRESET_NAMES.join(', ')}`, 'small')
     .option('--lstm-epochs <n>', "override the LSTM preset's epochs", intOption('--lstm-epochs'))
     .option('--thresholding <kind>', 'static (fitted on training rows, default) or telemanom (dynamic, reads test scores but no labels)', 'static')
+    .option('--machines <n>', `simulated: plant size, apportioned 50:30:15 (default ${DEFAULT_SIM_MACHINES}: 3 assembly, 2 welding, 1 paint booth)`, intOption('--machines'))
+    .option('--test-seed <n>', 'simulated: seed of the test weeks\' faults (default --seed + 1; must differ from --seed)', intOption('--test-seed'))
+    .option('--test-machines <kind>', 'simulated: same (the trained machines, weeks later) or reseeded (machines redrawn by the test seed)', 'same')
+    .option('--resources', 'also measure every model\'s training time, time per prediction, CPU % and memory on the same windows (paper Table 6); in report.md / report.json, and resources.json for skab and nab')
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (opts: EvaluateOptions) => {
       const models = parseModels(opts.models);
@@ -73,17 +88,43 @@ export function registerEvaluateCommand(program: Command): void {
       if (opts.dataset !== 'simulated' && !opts.data) throw new ValidationError('PW_ERR_VALIDATION_OPTION', `--data <dir> is required for --dataset ${opts.dataset}`);
       const bar = opts.progress && process.stderr.isTTY !== undefined ? new SingleBar({ format: '{model} [{bar}] {value}/{total} files | {file} | ETA {eta_formatted}', stream: process.stderr }, Presets.shades_classic) : null;
       const specOptions = { seed: opts.seed, lstmPreset: opts.lstmPreset as PresetName, ...(opts.window ? { windowSize: opts.window } : {}), ...(opts.lstmEpochs ? { lstmEpochs: opts.lstmEpochs } : {}) };
+      if (opts.testMachines !== 'same' && opts.testMachines !== 'reseeded') throw new ValidationError('PW_ERR_VALIDATION_OPTION', `--test-machines must be same or reseeded, got "${opts.testMachines}"`);
+      const measureResources = async (): Promise<ModelResources[] | undefined> => {
+        if (!opts.resources) return undefined;
+        const names = [...new Set(models.map((m) => (m === 'lstm-plain' ? 'lstm' : m)))] as EvalModelName[];
+        const r = await measureModelResources({ models: names, seed: opts.seed, lstmPreset: opts.lstmPreset as PresetName, ...(opts.window ? { windowSize: opts.window } : {}), ...(opts.lstmEpochs ? { lstmEpochs: opts.lstmEpochs } : {}), onProgress: (m, stage) => bar && process.stderr.write(`resources: ${m} ${stage}\n`) });
+        return r.results;
+      };
       if (opts.dataset === 'simulated') {
+        const testSeed = opts.testSeed ?? opts.seed + 1;
+        const machineCount = opts.machines ?? DEFAULT_SIM_MACHINES;
         const results: SimulatedModelResult[] = [];
         for (const m of models) {
           const spec = detectorSpec(m, specOptions);
           bar?.start(1, 0, { model: spec.name, file: '' });
-          results.push(await evaluateSimulated(spec, { trainSeed: opts.seed, testSeed: opts.seed + 1, onProgress: (done, total, machine) => { bar?.setTotal(total); bar?.update(done, { model: spec.name, file: machine }); } }));
+          results.push(
+            await evaluateSimulated(spec, {
+              trainSeed: opts.seed,
+              testSeed,
+              machineCount,
+              testMachines: opts.testMachines as 'same' | 'reseeded',
+              rule: simulatedRuleFor(m),
+              onProgress: (done, total, machine) => {
+                bar?.setTotal(total);
+                bar?.update(done, { model: spec.name, file: machine });
+              },
+            }),
+          );
           bar?.stop();
         }
-        const notes = [`Train: 7 fault-free days, seed ${opts.seed}; test: 7 days, seed ${opts.seed + 1}, 1 random process fault per machine per day; readings every 60 s; 3 machines.`, 'Thresholds: 3/2 x the 0.99 quantile of in-sample training scores; a missing reading is a data-quality alarm.'];
-        const written = await writeSimulatedReport(opts.out, results, notes);
-        printResult(!!opts.json, { dataset: 'simulated', models: results.map((r) => ({ name: r.name, events: r.events, point: r.point })), written }, () => `${simulatedMarkdown(results, notes)}\nwritten: ${written.join(', ')}`);
+        const resources = await measureResources();
+        const notes = simulatedNotes({ seed: opts.seed, testSeed, machineCount, testMachines: opts.testMachines as 'same' | 'reseeded' });
+        const written = await writeSimulatedReport(opts.out, results, { notes, ...(resources ? { resources } : {}), meta: { models, seed: opts.seed, testSeed, machineCount, testMachines: opts.testMachines } });
+        printResult(
+          !!opts.json,
+          { dataset: 'simulated', models: results.map((r) => ({ name: r.name, rule: r.rule, events: r.events, dataQuality: r.dataQuality, point: r.point })), ...(resources ? { resources } : {}), written },
+          () => `${simulatedMarkdown(results, { notes, ...(resources ? { resources } : {}) })}\nwritten: ${written.join(', ')}`,
+        );
         return;
       }
       if (opts.dataset === 'skab') {
@@ -104,7 +145,9 @@ export function registerEvaluateCommand(program: Command): void {
           ...(models.includes('lstm') ? [SKAB_LSTM_NOTE] : []),
         ];
         const written = await writeSkabReport(opts.out, results, { notes, meta: { data: opts.data, models } });
-        printResult(!!opts.json, { dataset: 'skab', models: results.map(summariseForJson), written }, () => `${skabMarkdown(results, notes)}\nwritten: ${written.join(', ')}`);
+        const resources = await measureResources();
+        if (resources) written.push(...(await writeResourcesReport(opts.out, resources)));
+        printResult(!!opts.json, { dataset: 'skab', models: results.map(summariseForJson), ...(resources ? { resources } : {}), written }, () => `${skabMarkdown(results, notes)}${resources ? `\n## Resources (paper Table 6)\n\n${resourcesMarkdown(resources)}` : ''}\nwritten: ${written.join(', ')}`);
         return;
       }
       if (!opts.labels) throw new ValidationError('PW_ERR_VALIDATION_OPTION', '--labels <windows.json> is required for --dataset nab');
@@ -117,6 +160,8 @@ export function registerEvaluateCommand(program: Command): void {
         bar?.stop();
       }
       const written = await writeNabReport(opts.out, results);
-      printResult(!!opts.json, { dataset: 'nab', models: results.map((r) => ({ name: r.name, scores: r.scores, rocAuc: r.roc.auc, prAuc: r.pr.auc })), written }, () => `${nabMarkdown(results)}\nwritten: ${written.join(', ')}`);
+      const resources = await measureResources();
+      if (resources) written.push(...(await writeResourcesReport(opts.out, resources)));
+      printResult(!!opts.json, { dataset: 'nab', models: results.map((r) => ({ name: r.name, scores: r.scores, rocAuc: r.roc.auc, prAuc: r.pr.auc })), ...(resources ? { resources } : {}), written }, () => `${nabMarkdown(results)}${resources ? `\n## Resources (paper Table 6)\n\n${resourcesMarkdown(resources)}` : ''}\nwritten: ${written.join(', ')}`);
     });
 }

@@ -4,6 +4,7 @@ import { MinMaxScaler } from '../../preprocess/index.js';
 import { FaultPlan, generateHistory, isScheduled, MACHINE_PROFILES, type ExplicitFault } from '../../simulate/index.js';
 import { addConfusion, confusion, emptyConfusion, eventMetrics, pointMetrics, segments, type Confusion, type PointMetrics } from '../metrics/index.js';
 import type { WindowModel } from '../pipeline/window-detector.js';
+import type { EvalModelName } from '../detectors.js';
 import type { DetectorSpec } from './skab-protocol.js';
 
 /**
@@ -102,6 +103,16 @@ export const DEFAULT_SIM_RULE: Readonly<SimulatedDetectionRule> = Object.freeze(
   alarms: 'alert',
   relative: false,
 });
+
+/**
+ * The rule of each model on the simulated plant, chosen on a development test seed (PLACEHOLDER).
+ */
+export function simulatedRuleFor(model: EvalModelName): Partial<SimulatedDetectionRule> {
+  switch (model) {
+    default:
+      return {};
+  }
+}
 
 /** Faults that show only as missing readings: data-quality events find them, not the process model. */
 export const DATA_QUALITY_SIGNATURE_FAULTS: readonly FaultType[] = Object.freeze(['connection_failure', 'sensor_disconnected', 'power_interruption', 'gap']);
@@ -325,7 +336,7 @@ function smooth(res: readonly number[][], targets: readonly number[], s: Machine
 }
 
 /** Alert-manager hysteresis over test rows: 1 where an alert is open. Unscored rows keep the state. */
-export function alertFlags(ratio: readonly (number | null)[], ts: readonly number[], mode: 'alert' | 'raw', h = ALERT_HYSTERESIS): number[] {
+export function alertFlags(ratio: readonly (number | null)[], ts: readonly number[], mode: 'alert' | 'raw', h: { clearRatio: number; clearAfterTicks: number; clearAfterMs: number } = ALERT_HYSTERESIS): number[] {
   let open = false;
   let below = 0;
   let belowSince: number | null = null;
@@ -396,8 +407,27 @@ function dataQualityLabelFlags(ts: readonly number[], labels: readonly FaultLabe
   return flags;
 }
 
+/** One model on the simulated plant with the rule of `options.rule` (default {@link DEFAULT_SIM_RULE}). */
 export async function evaluateSimulated(spec: DetectorSpec, options: SimulatedOptions = {}): Promise<SimulatedModelResult> {
-  const rule: SimulatedDetectionRule = { ...DEFAULT_SIM_RULE, ...options.rule };
+  const [r] = await evaluateSimulatedRules(spec, options, [options.rule ?? {}]);
+  return r!;
+}
+
+interface RuleAccumulator {
+  rule: SimulatedDetectionRule;
+  results: SimulatedMachineResult[];
+  falseAlarmList: FalseAlarm[];
+  byType: Record<string, { events: number; detected: number }>;
+}
+
+/**
+ * Several alarm rules on one fit per machine (for choosing a rule on a development seed: every
+ * rule sees the same fitted models). The rules must agree on `relative` (it changes the fit).
+ */
+export async function evaluateSimulatedRules(spec: DetectorSpec, options: SimulatedOptions, ruleList: readonly Partial<SimulatedDetectionRule>[]): Promise<SimulatedModelResult[]> {
+  const rules: SimulatedDetectionRule[] = ruleList.map((r) => ({ ...DEFAULT_SIM_RULE, ...r }));
+  if (rules.length === 0) throw new ValidationError('PW_ERR_VALIDATION_OPTION', 'evaluateSimulatedRules needs at least one rule');
+  if (rules.some((r) => r.relative !== rules[0]!.relative)) throw new ValidationError('PW_ERR_VALIDATION_OPTION', 'rules evaluated on one fit must agree on "relative"');
   const plant = buildPlant({ machineCount: options.machineCount ?? DEFAULT_SIM_MACHINES });
   const machines = plant.machines;
   const tickMs = options.tickMs ?? DEFAULT_SIM_TICK_MS;
@@ -429,9 +459,7 @@ export async function evaluateSimulated(spec: DetectorSpec, options: SimulatedOp
     test = await collect(machines, plant, testStart, testDays, testSeed, tickMs, faultsPerDay, types);
   }
   const W = spec.pipeline.windowSize;
-  const results: SimulatedMachineResult[] = [];
-  const falseAlarmList: FalseAlarm[] = [];
-  const byType: Record<string, { events: number; detected: number }> = {};
+  const acc: RuleAccumulator[] = rules.map((rule) => ({ rule, results: [], falseAlarmList: [], byType: {} }));
   let dqEvents = 0;
   let dqDetected = 0;
   let dqFalse = 0;
@@ -454,93 +482,119 @@ export async function evaluateSimulated(spec: DetectorSpec, options: SimulatedOp
     const scaledTrain = scaler.transform(all.rows);
     const fitTargets = scorable(all, context, 0, split);
     if (fitTargets.length < 10) throw new ValidationError('PW_ERR_VALIDATION_EMPTY', `${m.id}: only ${fitTargets.length} training windows of ${W} rows; need at least 10`);
-    const relative = forecast && rule.relative;
+    const relative = forecast && rules[0]!.relative;
     const started = performance.now();
     await model.fit(
       windowsFor(scaledTrain, fitTargets, W, forecast, relative),
       fitTargets.map((t) => (relative ? scaledTrain[t]!.map((v, c) => v - scaledTrain[t - 1]![c]!) : scaledTrain[t]!)),
     );
     fitMs += performance.now() - started;
-    const perSensor = rule.thresholds === 'per-sensor';
-    // Validation week: held out from the model; sets scales and thresholds.
     const valTargets = scorable(all, context, split, all.rows.length);
-    const val = residualsOf(model, scaledTrain, valTargets, W, perSensor, relative);
-    if (val.values.length < 10) throw new ValidationError('PW_ERR_VALIDATION_EMPTY', `${m.id}: only ${val.values.length} validation windows`);
-    const width = val.values[0]!.length;
-    const scale = perSensor ? Array.from({ length: width }, (_, c) => Math.max(1e-3, std(val.values.map((r) => r[c]!)))) : [1];
-    const valSmoothed = smooth(val.values, valTargets, all, scale, rule.alpha);
-    const thresholds = Array.from({ length: width }, (_, c) => {
-      const q = rule.factor * quantile(valSmoothed.map((r) => r[c]!), rule.quantile);
-      return perSensor ? Math.max(rule.minThreshold, q) : q;
-    });
-    // Test weeks.
+    if (valTargets.length < 10) throw new ValidationError('PW_ERR_VALIDATION_EMPTY', `${m.id}: only ${valTargets.length} validation windows`);
     const teList = test.telemetry.get(m.id) ?? [];
     const te = toSeries(teList, sensors, tickMs, gapFactor);
     const scaledTest = scaler.transform(te.rows);
     const testTargets = scorable(te, context);
-    const s0 = performance.now();
-    const res = residualsOf(model, scaledTest, testTargets, W, perSensor, relative);
-    const sm = smooth(res.values, testTargets, te, scale, rule.alpha);
-    scoreMs += performance.now() - s0;
+    // Residuals once per kind (per-sensor, aggregate) that some rule needs.
+    const residualCache = new Map<boolean, { val: Residuals; test: Residuals }>();
+    const residuals = (perSensor: boolean): { val: Residuals; test: Residuals } => {
+      let r = residualCache.get(perSensor);
+      if (!r) {
+        const val = residualsOf(model, scaledTrain, valTargets, W, perSensor, relative);
+        const s0 = performance.now();
+        r = { val, test: residualsOf(model, scaledTest, testTargets, W, perSensor, relative) };
+        scoreMs += performance.now() - s0;
+        residualCache.set(perSensor, r);
+      }
+      return r;
+    };
     scoredRows += testTargets.length;
-    const ratio: (number | null)[] = te.ts.map(() => null);
-    const worst: number[] = te.ts.map(() => -1);
-    testTargets.forEach((t, i) => {
-      let r = 0;
-      let w = -1;
-      sm[i]!.forEach((v, c) => {
-        const x = v / thresholds[c]!;
-        if (x > r) {
-          r = x;
-          w = c;
-        }
-      });
-      ratio[t] = r;
-      worst[t] = w;
-    });
     // Rows from the first scorable row on (the start of the test weeks has no window yet).
     const from = testTargets[0] ?? te.ts.length;
     const ts = te.ts.slice(from);
-    const alarms = alertFlags(ratio.slice(from), ts, rule.alarms);
     const mine = test.labels.filter((l) => l.machineId === m.id);
     const processLabels = mine.filter((l) => !DATA_QUALITY_SIGNATURE_FAULTS.includes(l.type));
     const dqLabels = mine.filter((l) => DATA_QUALITY_SIGNATURE_FAULTS.includes(l.type));
     const labels = labelFlags(ts, processLabels);
     const anyLabel = labelFlags(ts, mine);
-    const e = eventMetrics(alarms, labels, ts);
-    // Which process events were found, by type.
-    const missedTypes: string[] = [];
-    for (const l of processLabels) {
-      const idx = ts.map((t, i) => (t >= l.startMs && t < l.endMs ? i : -1)).filter((i) => i >= 0);
-      if (idx.length === 0) continue;
-      const found = idx.some((i) => alarms[i]);
-      const b = (byType[l.type] ??= { events: 0, detected: 0 });
-      b.events++;
-      if (found) b.detected++;
-      else missedTypes.push(l.type);
-    }
-    // False alarms: alert segments that touch no labelled fault of any kind. (A segment touching
-    // only a data-quality fault is neither credited nor counted false.)
-    let falseAlarms = 0;
-    for (const seg of segments(alarms)) {
-      let touchesAny = false;
-      for (let i = seg.start; i <= seg.end && !touchesAny; i++) if (anyLabel[i]) touchesAny = true;
-      if (touchesAny) continue;
-      falseAlarms++;
-      const t = ts[seg.start]!;
-      const row = seg.start + from;
-      const w = worst[row]!;
-      const run = te.runStart[row]!;
-      falseAlarmList.push({
+    for (const a of acc) {
+      const rule = a.rule;
+      const perSensor = rule.thresholds === 'per-sensor';
+      const { val, test: res } = residuals(perSensor);
+      // Validation week: held out from the model; sets scales and thresholds.
+      const width = val.values[0]!.length;
+      const scale = perSensor ? Array.from({ length: width }, (_, c) => Math.max(1e-3, std(val.values.map((r) => r[c]!)))) : [1];
+      const valSmoothed = smooth(val.values, valTargets, all, scale, rule.alpha);
+      const thresholds = Array.from({ length: width }, (_, c) => {
+        const q = rule.factor * quantile(valSmoothed.map((r) => r[c]!), rule.quantile);
+        return perSensor ? Math.max(rule.minThreshold, q) : q;
+      });
+      // Test weeks.
+      const sm = smooth(res.values, testTargets, te, scale, rule.alpha);
+      const ratio: (number | null)[] = te.ts.map(() => null);
+      const worst: number[] = te.ts.map(() => -1);
+      testTargets.forEach((t, i) => {
+        let r = 0;
+        let w = -1;
+        sm[i]!.forEach((v, c) => {
+          const x = v / thresholds[c]!;
+          if (x > r) {
+            r = x;
+            w = c;
+          }
+        });
+        ratio[t] = r;
+        worst[t] = w;
+      });
+      const alarms = alertFlags(ratio.slice(from), ts, rule.alarms);
+      const e = eventMetrics(alarms, labels, ts);
+      // Which process events were found, by type.
+      const missedTypes: string[] = [];
+      for (const l of processLabels) {
+        const idx = ts.map((t, i) => (t >= l.startMs && t < l.endMs ? i : -1)).filter((i) => i >= 0);
+        if (idx.length === 0) continue;
+        const found = idx.some((i) => alarms[i]);
+        const b = (a.byType[l.type] ??= { events: 0, detected: 0 });
+        b.events++;
+        if (found) b.detected++;
+        else missedTypes.push(l.type);
+      }
+      // False alarms: alert segments that touch no labelled fault of any kind. (A segment touching
+      // only a data-quality fault is neither credited nor counted false.)
+      let falseAlarms = 0;
+      for (const seg of segments(alarms)) {
+        let touchesAny = false;
+        for (let i = seg.start; i <= seg.end && !touchesAny; i++) if (anyLabel[i]) touchesAny = true;
+        if (touchesAny) continue;
+        falseAlarms++;
+        const t = ts[seg.start]!;
+        const row = seg.start + from;
+        const w = worst[row]!;
+        const run = te.runStart[row]!;
+        a.falseAlarmList.push({
+          machineId: m.id,
+          machineType: m.type,
+          tsMs: t,
+          durationMs: ts[seg.end]! - t + tickMs,
+          sensor: perSensor && w >= 0 ? sensors[w]! : null,
+          hourUtc: new Date(t).getUTCHours(),
+          phase: operatingPhase(m.type, t),
+          afterFault: mine.some((l) => t >= l.endMs && t - l.endMs < 3 * HOUR_MS),
+          afterBreak: run > 0 && t - te.ts[run]! < HOUR_MS,
+        });
+      }
+      a.results.push({
         machineId: m.id,
         machineType: m.type,
-        tsMs: t,
-        durationMs: ts[seg.end]! - t + tickMs,
-        sensor: perSensor && w >= 0 ? sensors[w]! : null,
-        hourUtc: new Date(t).getUTCHours(),
-        phase: operatingPhase(m.type, t),
-        afterFault: mine.some((l) => t >= l.endMs && t - l.endMs < 3 * HOUR_MS),
-        afterBreak: run > 0 && t - te.ts[run]! < HOUR_MS,
+        sensors,
+        confusion: confusion(alarms, labels),
+        events: e.events,
+        detected: e.detectedEvents,
+        falseAlarms,
+        delaysMs: e.delays,
+        thresholds,
+        unscoredRows: te.ts.length - testTargets.length,
+        missedTypes,
       });
     }
     // Data quality, independent of the model.
@@ -550,40 +604,26 @@ export async function evaluateSimulated(spec: DetectorSpec, options: SimulatedOp
     dqDetected += dqm.detectedEvents;
     dqFalse += dqm.falseAlarmEvents;
     dqDelays.push(...dqm.delays);
-    results.push({
-      machineId: m.id,
-      machineType: m.type,
-      sensors,
-      confusion: confusion(alarms, labels),
-      events: e.events,
-      detected: e.detectedEvents,
-      falseAlarms,
-      delaysMs: e.delays,
-      thresholds,
-      unscoredRows: te.ts.length - testTargets.length,
-      missedTypes,
-    });
     options.onProgress?.(++done, machines.length, m.id);
   }
-  const c = results.reduce((acc, r) => addConfusion(acc, r.confusion), emptyConfusion());
-  return {
+  return acc.map((a) => ({
     name: spec.name,
-    rule,
+    rule: a.rule,
     testMachines: options.testMachines ?? 'same',
-    point: pointMetrics(c),
+    point: pointMetrics(a.results.reduce((s, r) => addConfusion(s, r.confusion), emptyConfusion())),
     events: summarise(
-      results.reduce((s, r) => s + r.events, 0),
-      results.reduce((s, r) => s + r.detected, 0),
-      results.reduce((s, r) => s + r.falseAlarms, 0),
-      results.flatMap((r) => r.delaysMs),
+      a.results.reduce((s, r) => s + r.events, 0),
+      a.results.reduce((s, r) => s + r.detected, 0),
+      a.results.reduce((s, r) => s + r.falseAlarms, 0),
+      a.results.flatMap((r) => r.delaysMs),
     ),
-    byType,
+    byType: a.byType,
     dataQuality: summarise(dqEvents, dqDetected, dqFalse, dqDelays),
-    falseAlarmList,
-    machines: results,
+    falseAlarmList: a.falseAlarmList,
+    machines: a.results,
     fitMs,
     msPerRow: scoredRows ? scoreMs / scoredRows : Number.NaN,
-  };
+  }));
 }
 
 /** False alarms counted by a key (machine, sensor, phase, hour), most first. */
