@@ -108,8 +108,8 @@ export function whatifSvg(o: WhatifMeta, withActions: WhatifFigures, without: Wh
     ['Failures', 'failures'],
   ];
   const W = 640;
-  const H = 300;
-  const top = 50;
+  const H = 310;
+  const top = 62;
   const barH = 180;
   const slot = (W - 40) / metrics.length;
   const esc = (t: string): string => t.replace(/&/g, '&amp;').replace(/</g, '&lt;');
