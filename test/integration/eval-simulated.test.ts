@@ -1,5 +1,9 @@
 /** `--dataset simulated`: fit on a fault-free week, thresholds from the next, test on later days with faults. */
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { buildProgram } from '../../src/cli/index.js';
 import { detectorSpec, evaluateSimulated, simulatedMarkdown, type SimulatedOptions } from '../../src/eval/index.js';
 
 // Small and quick: 3 machines, 2 + 2 training days, 2 test days, one reading every 2 minutes.
@@ -35,5 +39,26 @@ describe('simulated-plant protocol', () => {
     expect(r.dataQuality.recall).toBe(1);
     // Missing readings are not scored, so they cannot raise process alerts.
     expect(r.machines.some((m) => m.unscoredRows > 0)).toBe(true);
+  });
+
+  it('plantwatch evaluate --dataset simulated --resources writes process, data-quality and Table 6 figures', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pw-eval-sim-'));
+    const chunks: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((c) => (chunks.push(String(c)), true));
+    try {
+      await buildProgram().parseAsync(['node', 'plantwatch', 'evaluate', '--dataset', 'simulated', '--models', 'pca', '--machines', '3', '--seed', '5', '--resources', '--out', dir, '--no-progress', '--json']);
+      const printed = JSON.parse(chunks.join('')) as { models: { name: string; rule: { thresholds: string } }[]; resources: { model: string; trainMs: number }[] };
+      expect(printed.models[0]!.name).toBe('pca-t2q');
+      expect(printed.models[0]!.rule.thresholds).toBe('aggregate');
+      expect(printed.resources.map((r) => r.model)).toEqual(['pca']);
+      const md = await readFile(join(dir, 'report.md'), 'utf8');
+      expect(md).toContain('## Data-quality faults');
+      expect(md).toContain('## Resources (paper Table 6)');
+      const json = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as { testSeed: number; machineCount: number; resources: unknown[] };
+      expect([json.testSeed, json.machineCount, json.resources.length]).toEqual([6, 3, 1]);
+    } finally {
+      write.mockRestore();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
