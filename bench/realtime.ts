@@ -17,7 +17,7 @@
  * than the injected faults are counted apart.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/index.js';
 import { sensorsByType, telemetryToRows, trainDetector } from '../src/detect/index.js';
@@ -57,7 +57,8 @@ function pct(values: number[], q: number): number | null {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
-const summary = (v: number[]) => ({ n: v.length, p50Ms: pct(v, 0.5), p99Ms: pct(v, 0.99), maxMs: v.length ? Math.max(...v) : null });
+// Math.max(...v) overflows the stack at 10,000 machines (hundreds of thousands of scored readings).
+const summary = (v: number[]) => ({ n: v.length, p50Ms: pct(v, 0.5), p99Ms: pct(v, 0.99), maxMs: v.length ? v.reduce((m, x) => (x > m ? x : m), -Infinity) : null });
 
 export async function run(argv: string[]): Promise<void> {
   const args = parseArgs(argv);
@@ -133,6 +134,7 @@ export async function run(argv: string[]): Promise<void> {
   const injectAtMs = started + Math.max(fillMs, (args.seconds * 1000) / 2);
   const injected = new Set<string>();
   const cpu0 = process.cpuUsage();
+  const load0 = loadavg();
   const progress = setInterval(() => say(`  ${Math.round((Date.now() - started) / 1000)} s: ${app.detector!.counters.scored} scored, ${alerts.length} alerts, ${actions.length} actions`), 10_000);
   await new Promise((r) => setTimeout(r, Math.max(0, injectAtMs - Date.now())));
   const victims = plant.machines.filter((_, i) => i % Math.max(1, Math.round(1 / Math.max(args.faults, 1e-9))) === 0).slice(0, Math.ceil(args.machines * args.faults));
@@ -144,6 +146,7 @@ export async function run(argv: string[]): Promise<void> {
   await new Promise((r) => setTimeout(r, Math.max(0, started + args.seconds * 1000 - Date.now())));
   clearInterval(progress);
   const cpu = process.cpuUsage(cpu0);
+  const load1 = loadavg();
   const wallS = (Date.now() - started) / 1000;
   const counters = { detector: { ...app.detector!.counters }, ingest: app.ingestion.counters() };
   await sim.stop();
@@ -159,6 +162,8 @@ export async function run(argv: string[]): Promise<void> {
     seconds: args.seconds,
     readingsPerSecond: Math.round((counters.detector.readings - readings0) / wallS),
     cpuPercentOfOneCore: Math.round(((cpu.user + cpu.system) / 1000 / (wallS * 1000)) * 100),
+    /** 1-minute load average of the machine when the measured span began and ended (the box is shared). */
+    loadAverage: { start: +load0[0]!.toFixed(2), end: +load1[0]!.toFixed(2) },
     readingToScore: summary(readingToScore),
     readingToAlert: { injected: summary(readingToAlert(alerts.filter(isInjected))), other: summary(readingToAlert(alerts.filter((a) => !isInjected(a)))) },
     alertToCommand: summary(commands.map((a) => a.sentAtMs! - a.alertRaisedAtMs)),
@@ -174,7 +179,7 @@ export async function run(argv: string[]): Promise<void> {
   const f = (s: { n: number; p50Ms: number | null; p99Ms: number | null }): string => (s.n === 0 ? 'n=0' : `p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms (n=${s.n})`);
   process.stdout.write(
     [
-      `realtime loop: ${args.machines} machines, tick ${args.tickMs} ms, ${args.seconds} s, ${result.readingsPerSecond} readings/s, process CPU ${result.cpuPercentOfOneCore}% of one core`,
+      `realtime loop: ${args.machines} machines, tick ${args.tickMs} ms, ${args.seconds} s, ${result.readingsPerSecond} readings/s, process CPU ${result.cpuPercentOfOneCore}% of one core, load average ${result.loadAverage.start} -> ${result.loadAverage.end}`,
       `  reading -> scored       ${f(result.readingToScore)}`,
       `  reading -> alert        injected faults: ${f(result.readingToAlert.injected)}; other alerts: ${f(result.readingToAlert.other)}`,
       `  alert -> command sent   ${f(result.alertToCommand)}`,
