@@ -36,6 +36,8 @@ export interface WhatifFigures {
   failures: number;
   faults: number;
   alerts: number;
+  /** Raises plus reactivations (an alert back after clearing): each one lets the rules decide again. */
+  activations: number;
   commandsApplied: number;
   stops: number;
   trips: number;
@@ -52,6 +54,7 @@ export function whatifFigures(r: ReplayResult): WhatifFigures {
     failures: r.failures,
     faults: r.labels.length,
     alerts: r.alerts.length,
+    activations: r.activations.length,
     commandsApplied: commands,
     stops: r.stops,
     trips: r.trips,
@@ -79,6 +82,7 @@ export function whatifMarkdown(o: WhatifMeta, withActions: WhatifFigures, withou
     [`Failures (fault episodes past ${FAILURE_TEMPERATURE_C} C or ${FAILURE_VIBRATION} m/s2)`, 'failures'],
     ['Faults injected (same in both runs)', 'faults'],
     ['Alerts raised', 'alerts'],
+    ['Alert activations (raised, or back after clearing)', 'activations'],
     ['Commands applied', 'commandsApplied'],
     ['Machines stopped by a command', 'stops'],
     ['Machines tripped by a failure', 'trips'],
@@ -90,6 +94,7 @@ export function whatifMarkdown(o: WhatifMeta, withActions: WhatifFigures, withou
     ``,
     `${o.days} simulated days, ${o.machines} machines, seed ${o.seed}, ${o.faultsPerDay} random faults per machine per day, one reading a minute; the same faults in both runs.`,
     `Without automatic actions the responder decides the same way in dry-run; nothing is applied.`,
+    `The rules decide on an alert when it is raised, when it comes back after clearing, and when it becomes more urgent than when they last decided; nobody acknowledges alerts in the replay, so a recurring condition reactivates its alert.`,
     `In both runs a fault past the damage limits trips the machine, and a machine that is down (stopped by a command or tripped) resumes after ${repair} h of inspection and repair, not before the process faults active when it went down are over.`,
     ``,
     `| Figure | With actions | Without | Difference |`,
