@@ -238,6 +238,10 @@ export function resourcesMarkdown(results: readonly ModelResources[]): string {
   for (const r of results) {
     lines.push(`| ${r.model} | ${fmt(r.trainMs / 1000, 2)} | ${fmt(r.singleP50Ms, 3)} | ${fmt(r.singleP95Ms, 3)} | ${fmt(r.batchMsPerWindow, 4)} | ${fmt(r.cpuPct, 0)} | ${fmt(r.trainCpuPct, 0)} | ${fmt(r.rssDeltaMiB, 1)} | ${fmt(r.heldKiB, 0)} | ${fmt(r.modelBytes / 1024, 1)} |`);
   }
+  lines.push(
+    '',
+    'RSS delta is the resident set after fitting minus before, both after a GC: it is noisy, and negative when the collector returned memory. The model\'s own footprint is the JS memory it holds (the native LSTM engine\'s weights show only in RSS) and its saved size. CPU % is process CPU time over wall time, so above 100 % means more than one core.',
+  );
   return `${lines.join('\n')}\n`;
 }
 
