@@ -6,6 +6,7 @@
 import { ModelError, type MachineType, type SensorKind } from '../../domain/index.js';
 import { decodeSavedModel, loadForecaster, type EngineChoice, type Forecaster, type SavedModel } from '../../model/index.js';
 import { MinMaxScaler, type MinMaxScalerJSON } from '../../preprocess/index.js';
+import type { DualRateThresholds } from '../dual-rate.js';
 
 export const DETECTOR_ARTIFACT_FORMAT = 'plantwatch-stream-detector';
 
@@ -22,6 +23,12 @@ export interface DetectorArtifact {
   thresholds: number[];
   /** EWMA factor of the smoothing. */
   alpha: number;
+  /** Slow EWMA factor of the same errors (detect/dual-rate.ts); absent or null: fast rate only (artifacts before the slow rate). */
+  slowAlpha?: number | null;
+  /** Per-sensor thresholds of the slow rate (with slowAlpha). */
+  slowThresholds?: number[];
+  /** Per-sensor slow EWMA value after a restart: the validation mean normalised error (with slowAlpha). */
+  slowStart?: number[];
   /**
    * Saved-model JSON text (model/saved-model.ts); null for the static baseline, which predicts
    * `baseline` (the training mean, scaled) every tick: a per-sensor static threshold, no model.
@@ -46,6 +53,9 @@ export function decodeArtifact(text: string): DetectorArtifact {
   if (n === 0 || raw.sensorScale?.length !== n || raw.thresholds?.length !== n) {
     throw new ModelError('PW_ERR_MODEL_FORMAT', `detector artifact: ${n} sensors but ${raw.sensorScale?.length} scales and ${raw.thresholds?.length} thresholds`);
   }
+  if (raw.slowAlpha !== undefined && raw.slowAlpha !== null && (raw.slowThresholds?.length !== n || raw.slowStart?.length !== n)) {
+    throw new ModelError('PW_ERR_MODEL_FORMAT', `detector artifact: ${n} sensors but ${raw.slowThresholds?.length} slow thresholds and ${raw.slowStart?.length} slow start values`);
+  }
   if (!Number.isInteger(raw.windowSize) || raw.windowSize < 1) throw new ModelError('PW_ERR_MODEL_FORMAT', `detector artifact: windowSize ${raw.windowSize} is not a positive integer`);
   return raw;
 }
@@ -61,6 +71,10 @@ export interface ScoringModel {
   readonly sensorScale: readonly number[];
   readonly thresholds: readonly number[];
   readonly alpha: number;
+  /** Slow EWMA factor; null: fast rate only. */
+  readonly slowAlpha: number | null;
+  /** Thresholds of both rates (`fast` is `thresholds`). */
+  readonly rates: DualRateThresholds;
   /** `x` is `[n, windowSize, sensors]` scaled; returns `[n, sensors]` scaled. */
   predict(x: Float32Array, n: number): Float32Array;
   dispose(): void;
@@ -94,6 +108,8 @@ function scoringBase(id: string, version: string, a: DetectorArtifact): Omit<Sco
     sensorScale: a.sensorScale,
     thresholds: a.thresholds,
     alpha: a.alpha,
+    slowAlpha: a.slowAlpha ?? null,
+    rates: { fast: a.thresholds, slow: a.slowAlpha ? a.slowThresholds! : null, slowStart: a.slowAlpha ? a.slowStart! : null },
   };
 }
 

@@ -24,6 +24,7 @@ import {
 } from '../../domain/index.js';
 import type { EngineChoice } from '../../model/index.js';
 import { attribute } from '../attribution.js';
+import { DualRateScorer } from '../dual-rate.js';
 import { loadScoringModel, type ScoringModel } from './artifact.js';
 
 /** Where the detector finds the active model of a machine type (the store's model registry fits). */
@@ -101,7 +102,9 @@ interface MachineState {
   filled: number;
   head: number;
   width: number;
-  ewma: Float64Array;
+  /** Per-sensor EWMAs at the model's two rates (detect/dual-rate.ts). */
+  scorer: DualRateScorer;
+  /** False after a break: the next scored tick restarts the EWMAs. */
   warm: boolean;
   lastTsMs: number | null;
   lastSeenMs: number;
@@ -156,7 +159,7 @@ export class StreamingDetector extends EventEmitter<StreamingDetectorEvents> {
   }
 
   private newState(machine: Machine): MachineState {
-    return { machine, rows: new Float64Array(0), filled: 0, head: 0, width: 0, ewma: new Float64Array(0), warm: false, lastTsMs: null, lastSeenMs: this.now(), stale: false, recent: [], model: null };
+    return { machine, rows: new Float64Array(0), filled: 0, head: 0, width: 0, scorer: new DualRateScorer(0, 1, null), warm: false, lastTsMs: null, lastSeenMs: this.now(), stale: false, recent: [], model: null };
   }
 
   /** Loads active models, starts polling the registry and watching for silent machines. */
@@ -366,7 +369,7 @@ export class StreamingDetector extends EventEmitter<StreamingDetectorEvents> {
         state.head = 0;
       }
       state.width = F;
-      state.ewma = new Float64Array(F);
+      state.scorer = new DualRateScorer(F, model.alpha, model.slowAlpha, model.rates.slowStart);
       state.warm = false;
       state.model = model;
     }
@@ -425,17 +428,22 @@ export class StreamingDetector extends EventEmitter<StreamingDetectorEvents> {
       const sensors: Partial<Record<SensorKind, ScoredSensor>> = {};
       let ratio = 0;
       let worst = -1;
+      const errors = new Array<number>(F);
+      for (let c = 0; c < F; c++) errors[c] = (actualScaled[c]! - predScaled[c]!) / model.sensorScale[c]!;
+      if (!s.warm) s.scorer.reset();
+      s.scorer.update(errors);
+      s.warm = true;
+      // A sensor's score in fast-threshold units: its larger rate ratio x its (fast) threshold.
+      const score = new Array<number>(F);
       for (let c = 0; c < F; c++) {
-        const e = Math.abs(actualScaled[c]! - predScaled[c]!) / model.sensorScale[c]!;
-        s.ewma[c] = s.warm ? model.alpha * e + (1 - model.alpha) * s.ewma[c]! : e;
-        const r = s.ewma[c]! / model.thresholds[c]!;
+        const r = s.scorer.sensorRatio(c, model.rates);
+        score[c] = r * model.thresholds[c]!;
         if (r > ratio) {
           ratio = r;
           worst = c;
         }
-        sensors[model.sensors[c]!] = { actual: row[c]!, predicted: predicted[c]!, score: s.ewma[c]!, threshold: model.thresholds[c]! };
+        sensors[model.sensors[c]!] = { actual: row[c]!, predicted: predicted[c]!, score: score[c]!, threshold: model.thresholds[c]! };
       }
-      s.warm = true;
       const m = s.machine;
       const anomalous = ratio >= 1;
       this.counters.scored++;
@@ -447,9 +455,9 @@ export class StreamingDetector extends EventEmitter<StreamingDetectorEvents> {
       }
       this.counters.anomalies++;
       const over: number[] = [];
-      for (let c = 0; c < F; c++) if (s.ewma[c]! >= model.thresholds[c]!) over.push(c);
+      for (let c = 0; c < F; c++) if (score[c]! >= model.thresholds[c]!) over.push(c);
       // Name the fault from the sensors over their thresholds, strongest (relative) first.
-      over.sort((a, b) => s.ewma[b]! / model.thresholds[b]! - s.ewma[a]! / model.thresholds[a]!);
+      over.sort((a, b) => score[b]! / model.thresholds[b]! - score[a]! / model.thresholds[a]!);
       const att = attribute(
         over.map((c) => model.sensors[c]!),
         over.map((c) => row[c]!),
@@ -458,7 +466,7 @@ export class StreamingDetector extends EventEmitter<StreamingDetectorEvents> {
       );
       const evidence: SensorEvidence[] = over.map((c) => ({
         sensor: model.sensors[c]!,
-        score: s.ewma[c]!,
+        score: score[c]!,
         actual: row[c]!,
         predicted: predicted[c]!,
         threshold: model.thresholds[c]!,
@@ -470,7 +478,7 @@ export class StreamingDetector extends EventEmitter<StreamingDetectorEvents> {
         areaId: m.areaId,
         machineType: m.type,
         type: att.type ?? fallbackType(model.sensors[top]!),
-        score: s.ewma[top]!,
+        score: score[top]!,
         threshold: model.thresholds[top]!,
         tsMs: p.telemetry.tsMs,
         dataQuality: false,

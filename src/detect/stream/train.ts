@@ -9,6 +9,7 @@ import { ValidationError, SENSOR_SPECS, type MachineType, type SensorKind } from
 import { createForecaster, encodeSavedModel, type EngineChoice, type EpochRecord, type PresetName } from '../../model/index.js';
 import { cleanTrainingRows, MinMaxScaler } from '../../preprocess/index.js';
 import { quantile } from '../static-threshold.js';
+import { DEFAULT_SLOW_ALPHA, DEFAULT_SLOW_MIN_THRESHOLD, fitDualRateThresholds } from '../dual-rate.js';
 import { DETECTOR_ARTIFACT_FORMAT, encodeArtifact, type DetectorArtifact } from './artifact.js';
 
 export interface TrainDetectorOptions {
@@ -31,6 +32,10 @@ export interface TrainDetectorOptions {
   thresholdFactor?: number;
   /** Floor of a threshold, in normal-error units (a near-constant sensor must not alarm on noise). Default 3. */
   minThreshold?: number;
+  /** Slow EWMA factor of the same errors, with its own thresholds (detect/dual-rate.ts); null: fast only. Default {@link DEFAULT_SLOW_ALPHA}. */
+  slowAlpha?: number | null;
+  /** Floor of a slow threshold. Default {@link DEFAULT_SLOW_MIN_THRESHOLD}. */
+  slowMinThreshold?: number;
   /** Most training windows (subsampled evenly) to bound training time. Default 20 000. */
   maxWindows?: number;
   onEpoch?: (e: EpochRecord) => void;
@@ -151,20 +156,21 @@ export async function trainDetector(series: readonly (readonly (number | null)[]
       const m = col.reduce((a, b) => a + b, 0) / col.length;
       return Math.max(1e-3, Math.sqrt(col.reduce((a, b) => a + (b - m) ** 2, 0) / col.length));
     });
-    const smoothed: number[][] = options.sensors.map(() => []);
-    for (const res of perMachine) {
-      const s = new Array<number>(F).fill(0);
-      res.forEach((r, i) => {
-        for (let c = 0; c < F; c++) {
-          const e = Math.abs(r[c]!) / sensorScale[c]!;
-          s[c] = i === 0 ? e : alpha * e + (1 - alpha) * s[c]!;
-          smoothed[c]!.push(s[c]!);
-        }
-      });
-    }
-    const q = options.thresholdQuantile ?? 0.9999;
-    const factor = options.thresholdFactor ?? DEFAULT_THRESHOLD_FACTOR;
-    const thresholds = smoothed.map((col) => Math.max(options.minThreshold ?? 3, factor * quantile(col, q)));
+    // Both rates restart at each machine's validation run, as live after a break.
+    const slowAlpha = options.slowAlpha === undefined ? DEFAULT_SLOW_ALPHA : options.slowAlpha;
+    const rates = fitDualRateThresholds(
+      perMachine.map((res) => res.map((r) => r.map((v, c) => v / sensorScale[c]!))),
+      F,
+      {
+        alpha,
+        slowAlpha,
+        quantile: options.thresholdQuantile ?? 0.9999,
+        factor: options.thresholdFactor ?? DEFAULT_THRESHOLD_FACTOR,
+        minThreshold: options.minThreshold ?? 3,
+        slowMinThreshold: options.slowMinThreshold ?? DEFAULT_SLOW_MIN_THRESHOLD,
+      },
+    );
+    const thresholds = rates.fast;
     const saved = f.toSavedModel({ scaler: scaler.toJSON(), metrics: { valLoss: history.bestLoss } });
     const artifact: DetectorArtifact = {
       format: DETECTOR_ARTIFACT_FORMAT,
@@ -175,6 +181,7 @@ export async function trainDetector(series: readonly (readonly (number | null)[]
       sensorScale,
       thresholds,
       alpha,
+      ...(rates.slow ? { slowAlpha, slowThresholds: rates.slow, slowStart: rates.slowStart! } : {}),
       model: encodeSavedModel(saved),
     };
     const last = history.epochs[history.epochs.length - 1];
