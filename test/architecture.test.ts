@@ -20,7 +20,7 @@ const ALLOWED: Record<string, readonly string[] | '*'> = {
   respond: ['domain', 'config', 'logging', 'store', 'detect'],
   auth: ['domain', 'config', 'logging', 'store'],
   backup: ['domain', 'config', 'logging', 'store'],
-  eval: ['domain', 'preprocess', 'model', 'detect', 'simulate', 'store', 'logging'],
+  eval: ['domain', 'config', 'preprocess', 'model', 'detect', 'simulate', 'store', 'logging'],
   metrics: ['domain'],
   figures: ['domain', 'config', 'store'],
   training: ['domain', 'detect', 'model', 'simulate', 'store', 'logging'],

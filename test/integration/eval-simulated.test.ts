@@ -21,13 +21,16 @@ describe('simulated-plant protocol', () => {
       expect(m.thresholds).toHaveLength(m.sensors.length);
       expect(m.thresholds.every((t) => Number.isFinite(t) && t >= 3)).toBe(true);
     }
-    expect(simulatedMarkdown([r])).toContain('| pca-t2q | per-sensor, alert |');
+    // The slow rate's thresholds, floored at 1.5.
+    for (const m of r.machines) expect(m.slowThresholds!.every((t) => Number.isFinite(t) && t >= 1.5)).toBe(true);
+    expect(simulatedMarkdown([r])).toContain('| pca-t2q | per-sensor + slow 0.03, alert (clear 10 min) |');
   });
 
   it('sets thresholds from training days only: another test seed leaves them unchanged', async () => {
     const a = await evaluateSimulated(detectorSpec('pca'), SMALL);
     const b = await evaluateSimulated(detectorSpec('pca'), { ...SMALL, testSeed: 9 });
     expect(b.machines.map((m) => m.thresholds)).toEqual(a.machines.map((m) => m.thresholds));
+    expect(b.machines.map((m) => m.slowThresholds)).toEqual(a.machines.map((m) => m.slowThresholds));
     expect(b.falseAlarmList.length + b.events.events).toBeGreaterThan(0);
   });
 
@@ -54,6 +57,9 @@ describe('simulated-plant protocol', () => {
       const md = await readFile(join(dir, 'report.md'), 'utf8');
       expect(md).toContain('## Data-quality faults');
       expect(md).toContain('## Resources (paper Table 6)');
+      expect(md).toContain('clear after respond.clearDelayMs');
+      expect(await readFile(join(dir, 'recall-by-delay.svg'), 'utf8')).toMatch(/^<svg[\s\S]*target 0\.90[\s\S]*<\/svg>\s*$/);
+      expect(await readFile(join(dir, 'false-alarms-by-hour.svg'), 'utf8')).toContain('pca-t2q');
       const json = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as { testSeed: number; machineCount: number; resources: unknown[] };
       expect([json.testSeed, json.machineCount, json.resources.length]).toEqual([6, 3, 1]);
     } finally {

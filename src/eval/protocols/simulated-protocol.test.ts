@@ -3,7 +3,8 @@ import { buildPlant, type Telemetry } from '../../domain/index.js';
 import { DEFAULT_STREAM_ALPHA, DEFAULT_THRESHOLD_FACTOR } from '../../detect/index.js';
 import { DEFAULT_ALERT_MANAGER_OPTIONS } from '../../respond/index.js';
 import { detectorSpec } from '../detectors.js';
-import { ALERT_HYSTERESIS, alertFlags, DEFAULT_SIM_RULE, evaluateSimulated, operatingPhase, plannedFaults, toSeries } from './simulated-protocol.js';
+import { DEFAULT_CONFIG } from '../../config/index.js';
+import { ALERT_HYSTERESIS, alertFlags, DEFAULT_SIM_RULE, PRODUCT_ALERT_HYSTERESIS, evaluateSimulated, operatingPhase, plannedFaults, toSeries } from './simulated-protocol.js';
 
 const MIN = 60_000;
 
@@ -14,6 +15,18 @@ describe('simulated protocol: the product rule', () => {
     expect(ALERT_HYSTERESIS.clearAfterMs).toBe(DEFAULT_ALERT_MANAGER_OPTIONS.clearAfterMs);
     expect(DEFAULT_SIM_RULE.factor).toBe(DEFAULT_THRESHOLD_FACTOR);
     expect(DEFAULT_SIM_RULE.alpha).toBe(DEFAULT_STREAM_ALPHA);
+  });
+
+  it('clears alerts as `plantwatch start` configures the alert manager: by time only, after respond.clearDelayMs', () => {
+    expect(PRODUCT_ALERT_HYSTERESIS.clearAfterTicks).toBeNull();
+    expect(PRODUCT_ALERT_HYSTERESIS.clearAfterMs).toBe(DEFAULT_CONFIG.respond.clearDelayMs);
+    expect(DEFAULT_SIM_RULE.clearAfterTicks).toBeNull();
+    expect(DEFAULT_SIM_RULE.clearAfterMs).toBe(DEFAULT_CONFIG.respond.clearDelayMs);
+    // A score 5 min quiet, back over the threshold, then quiet for good: one alert, cleared 10 min after it went quiet.
+    const ratio = [1.2, ...Array<number>(5).fill(0.1), 1.1, ...Array<number>(12).fill(0.1)];
+    const flags = alertFlags(ratio, ratio.map((_, i) => i * MIN), 'alert', PRODUCT_ALERT_HYSTERESIS);
+    expect(flags.slice(0, 17).every((f) => f === 1)).toBe(true);
+    expect(flags.slice(17)).toEqual([0, 0]);
   });
 });
 

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { countFalseAlarms, type SimulatedModelResult } from '../protocols/simulated-protocol.js';
+import { countFalseAlarms, DEFAULT_SIM_RULE, type SimulatedModelResult } from '../protocols/simulated-protocol.js';
 import { resourcesMarkdown, type ModelResources } from '../resources/model-resources.js';
+import { lineChartSvg } from './svg.js';
 
 const f3 = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
 const min1 = (ms: number): string => (Number.isFinite(ms) ? (ms / 60_000).toFixed(1) : 'n/a');
@@ -18,13 +19,14 @@ export interface SimulatedReportOptions {
 
 /** The notes of a `--dataset simulated` run: protocol, rule and what is counted. */
 export function simulatedNotes(o: { seed: number; testSeed: number; machineCount: number; testMachines: 'same' | 'reseeded' }): string[] {
+  const r = DEFAULT_SIM_RULE;
   return [
     `Plant of ${o.machineCount} machines (apportioned 50:30:15 assembly, welding, paint booth as the paper's plant); readings every 60 s. Fit: 7 fault-free days from Monday, seed ${o.seed}; validation (scales and thresholds, held out from the model): the next 7 fault-free days; test: 7 days starting a week after the validation week, 1 random fault per machine per day of paper Table 8's types, drawn by seed ${o.testSeed}.`,
     o.testMachines === 'same'
       ? 'Test machines: the trained machines, weeks later (their history continued with the training seed; wear keeps rising and maintenance can reset it, as in a plant). The test seed draws only the faults.'
       : 'Test machines: redrawn by the test seed (every machine constant differs from training: wear since maintenance, nominal speed, heat, sensor calibration).',
-    'Scoring as the streaming detector (detect/stream): per-sensor |actual - forecast| / scale (scale = std of validation residuals), EWMA alpha 0.5, restarted after a break; per-sensor threshold = max(3, 1.5 x the 0.9999 quantile of the validation week\'s smoothed errors); machine ratio = the largest sensor ratio. "aggregate" rule: one threshold (1.5 x 0.9999 quantile of validation) on the model\'s scalar score (PCA: T2+Q; forecasters: mean squared error). "relative": forecast models see windows relative to their last row and forecast the change. Readings with a missing or impossible value and time gaps are not scored.',
-    'Alerts as the alert manager (respond): raised at the first tick at or over the threshold, cleared after 3 ticks (or 15 s) below 0.8 x threshold; an alert is one alarm event.',
+    `Scoring as the streaming detector (detect/stream, the shared detect/dual-rate.ts): per-sensor |actual - forecast| / scale (scale = std of validation residuals), averaged at two rates, restarted after a break: a fast EWMA (alpha ${r.alpha}) with threshold max(${r.minThreshold}, ${r.factor} x the ${r.quantile} quantile of the validation week\'s fast scores) and ${r.slowAlpha === null ? 'no slow rate' : `a slow EWMA (alpha ${r.slowAlpha}, started after a break at the validation mean) with threshold max(${r.slowMinThreshold}, ${r.slowFactor} x the same quantile of the validation week's slow scores), which finds small sustained shifts of the error`}; a sensor's ratio is the larger of its two, the machine's the largest sensor ratio. "aggregate" rule: one threshold (1.5 x 0.9999 quantile of validation) on the model\'s scalar score (PCA: T2+Q; forecasters: mean squared error). "relative": forecast models see windows relative to their last row and forecast the change. Readings with a missing or impossible value and time gaps are not scored.`,
+    `Alerts as the alert manager runs in \`plantwatch start\` (main.ts: no clear by tick count, clear after respond.clearDelayMs of the default configuration): raised at the first tick at or over the threshold, cleared after ${r.clearAfterTicks === null ? '' : `${r.clearAfterTicks} ticks or `}${r.clearAfterMs === null ? 'never by time' : `${r.clearAfterMs / 60_000} min`} below 0.8 x threshold (event time); an alert is one alarm event, and an alert raised again after it cleared is a new one (counted false when it touches no fault).`,
     `The rule of each model was chosen on a development test seed, never on the reported one (see simulatedRuleFor in simulated-protocol.ts); data-quality faults (connection failure, disconnected sensor, sensor power interruption) are scored apart against data-quality events; alerts touching only a data-quality fault are neither credited nor counted false.`,
   ];
 }
@@ -44,7 +46,8 @@ export function simulatedMarkdown(results: readonly SimulatedModelResult[], opti
   ];
   for (const r of results) {
     const e = r.events;
-    const rule = `${r.rule.thresholds}${r.rule.relative ? ', relative' : ''}, ${r.rule.alarms}`;
+    const clear = r.rule.alarms === 'alert' ? ` (clear ${r.rule.clearAfterTicks !== null ? `${r.rule.clearAfterTicks} ticks/` : ''}${r.rule.clearAfterMs !== null ? `${r.rule.clearAfterMs / 60_000} min` : ''})` : '';
+    const rule = `${r.rule.thresholds}${r.rule.slowAlpha !== null ? ` + slow ${r.rule.slowAlpha}` : ''}${r.rule.relative ? ', relative' : ''}, ${r.rule.alarms}${clear}`;
     lines.push(`| ${r.name} | ${rule} | ${f3(e.precision)} | ${f3(e.recall)} | ${f3(e.f1)} | ${e.events} | ${e.detected} | ${e.falseAlarms} | ${min1(e.meanDelayMs)} | ${f3(r.point.precision)} | ${f3(r.point.recall)} | ${f3(r.point.f1)} | ${f3(r.point.fpr)} | ${(r.fitMs / 1000).toFixed(1)} |`);
   }
   const types = [...new Set(results.flatMap((r) => Object.keys(r.byType)))].sort();
@@ -88,11 +91,53 @@ export function simulatedMarkdown(results: readonly SimulatedModelResult[], opti
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * `recall-by-delay.svg`: share of the process events each model has alerted on within a delay
+ * (event recall as a function of the allowed delay), with the paper's 0.90 recall target;
+ * `false-alarms-by-hour.svg`: false alarms per hour of the day (UTC), per model.
+ */
+export function simulatedPlots(results: readonly SimulatedModelResult[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const maxDelay = Math.max(10, ...results.flatMap((r) => r.machines.flatMap((m) => m.delaysMs.map((d) => d / 60_000))));
+  out['recall-by-delay.svg'] = lineChartSvg({
+    title: 'Simulated plant: process events alerted within a delay',
+    xLabel: 'delay after fault start, min',
+    yLabel: 'event recall',
+    yRange: [0, 1],
+    xRange: [0, maxDelay],
+    series: [
+      ...results.map((r) => {
+        const d = r.machines.flatMap((m) => m.delaysMs).map((x) => x / 60_000).sort((a, b) => a - b);
+        const n = r.events.events || 1;
+        return { name: `${r.name} (R ${f3(r.events.recall)})`, step: true, points: [[0, 0] as const, ...d.map((x, i) => [x, (i + 1) / n] as const), [maxDelay, d.length / n] as const] };
+      }),
+      { name: 'target 0.90', points: [[0, 0.9], [maxDelay, 0.9]], dashed: true, color: '#999' },
+    ],
+  });
+  out['false-alarms-by-hour.svg'] = lineChartSvg({
+    title: 'Simulated plant: false alarms by hour of day (UTC)',
+    xLabel: 'hour',
+    yLabel: 'false alarms',
+    xRange: [0, 24],
+    series: results.map((r) => {
+      const h = Array.from({ length: 24 }, (_, i) => r.falseAlarmList.filter((f) => f.hourUtc === i).length);
+      return { name: `${r.name} (${r.falseAlarmList.length})`, step: true, points: [...h.map((v, i) => [i, v] as const), [24, h[23]!] as const] };
+    }),
+  });
+  return out;
+}
+
 export async function writeSimulatedReport(outDir: string, results: readonly SimulatedModelResult[], options: SimulatedReportOptions = {}): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
   const json = join(outDir, 'report.json');
   const md = join(outDir, 'report.md');
   await writeFile(json, `${JSON.stringify({ dataset: 'simulated', ...(options.meta ?? {}), notes: options.notes ?? [], models: results, ...(options.resources ? { resources: options.resources } : {}) }, null, 2)}\n`);
   await writeFile(md, simulatedMarkdown(results, options));
-  return [json, md];
+  const written = [json, md];
+  for (const [name, svg] of Object.entries(simulatedPlots(results))) {
+    const file = join(outDir, name);
+    await writeFile(file, svg);
+    written.push(file);
+  }
+  return written;
 }
