@@ -58,6 +58,16 @@ describe('dual-rate scoring', () => {
     expect(s.slow![0]).toBeCloseTo(0.05 * 2 + 0.95 * 0.8, 12);
   });
 
+  it('slowCapAtFast: the slow rate sees each error capped at the fast threshold', () => {
+    const val = noise(3000, 5).map((v) => [v]);
+    const t = fitDualRateThresholds([val], 1, { ...fit, slowAlpha: 0.03, slowCapAtFast: true });
+    expect(t.slowCap).toEqual(t.fast);
+    const s = new DualRateScorer(1, 0.5, 0.03, t.slowStart, false, t.slowCap);
+    for (let i = 0; i < 500; i++) s.update([100]);
+    expect(s.fast[0]).toBeCloseTo(100, 6);
+    expect(s.slow![0]).toBeLessThanOrEqual(t.fast[0]! + 1e-9);
+  });
+
   it('rejects an alpha outside (0, 1]', () => {
     expect(() => new DualRateScorer(1, 0, null)).toThrow(expect.objectContaining({ code: 'PW_ERR_VALIDATION_OPTION' }));
     expect(() => new DualRateScorer(1, 0.5, 1.5)).toThrow(/slowAlpha must be in \(0, 1\]/);

@@ -37,6 +37,12 @@ export interface DualRateFitOptions {
    * shift) and its ratio is |slow| / threshold. Default false: the slow rate averages |error|.
    */
   slowSigned?: boolean;
+  /**
+   * Feed the slow rate each error capped at its sensor's fast threshold (large errors are the fast
+   * rate's; the slow rate is for small shifts), so it does not hold an alert open for hours after a
+   * large fault while it decays. Default false.
+   */
+  slowCapAtFast?: boolean;
 }
 
 /**
@@ -50,6 +56,8 @@ export const DEFAULT_SLOW_MIN_THRESHOLD = 1.5;
 
 export interface DualRateThresholds {
   fast: number[];
+  /** Cap of the slow rate's input per sensor (slowCapAtFast: the fast thresholds); absent: none. */
+  slowCap?: number[] | null;
   /** Null when the slow rate is off. */
   slow: number[] | null;
   /** Slow EWMA value after a restart: the validation mean of each sensor's normalised error. */
@@ -68,6 +76,8 @@ export class DualRateScorer {
     readonly slowAlpha: number | null,
     private readonly slowStart: readonly number[] | null = null,
     readonly slowSigned = false,
+    /** Per-sensor cap of the slow rate's input (null: none). */
+    private readonly slowCap: readonly number[] | null = null,
   ) {
     if (!(alpha > 0 && alpha <= 1)) throw new ValidationError('PW_ERR_VALIDATION_OPTION', `alpha must be in (0, 1], got ${alpha}`);
     if (slowAlpha !== null && !(slowAlpha > 0 && slowAlpha <= 1)) throw new ValidationError('PW_ERR_VALIDATION_OPTION', `slowAlpha must be in (0, 1] or null, got ${slowAlpha}`);
@@ -89,7 +99,9 @@ export class DualRateScorer {
       const v = Math.abs(signed);
       this.fast[c] = this.warm ? a * v + (1 - a) * this.fast[c]! : v;
       if (this.slow && sa !== null) {
-        const x = this.slowSigned ? signed : v;
+        const raw = this.slowSigned ? signed : v;
+        const cap = this.slowCap?.[c];
+        const x = cap === undefined ? raw : Math.max(-cap, Math.min(cap, raw));
         const prev = this.warm ? this.slow[c]! : (this.slowStart?.[c] ?? x);
         this.slow[c] = sa * x + (1 - sa) * prev;
       }
@@ -129,19 +141,25 @@ export function fitDualRateThresholds(runs: readonly (readonly (readonly number[
   if (all.length === 0) throw new ValidationError('PW_ERR_VALIDATION_EMPTY', 'dual-rate thresholds need validation errors');
   const signed = o.slowSigned ?? false;
   const slowStart = o.slowAlpha === null ? null : Array.from({ length: width }, (_, c) => all.reduce((s, r) => s + (signed ? r[c]! : Math.abs(r[c]!)), 0) / all.length);
-  const fastCols: number[][] = Array.from({ length: width }, () => []);
-  const slowCols: number[][] = Array.from({ length: width }, () => []);
-  for (const run of runs) {
-    const s = new DualRateScorer(width, o.alpha, o.slowAlpha, slowStart, signed);
-    for (const tick of run) {
-      s.update(tick);
-      for (let c = 0; c < width; c++) {
-        fastCols[c]!.push(s.fast[c]!);
-        if (s.slow) slowCols[c]!.push(Math.abs(s.slow[c]!));
+  const ewmas = (cap: readonly number[] | null): { fast: number[][]; slow: number[][] } => {
+    const fastCols: number[][] = Array.from({ length: width }, () => []);
+    const slowCols: number[][] = Array.from({ length: width }, () => []);
+    for (const run of runs) {
+      const s = new DualRateScorer(width, o.alpha, o.slowAlpha, slowStart, signed, cap);
+      for (const tick of run) {
+        s.update(tick);
+        for (let c = 0; c < width; c++) {
+          fastCols[c]!.push(s.fast[c]!);
+          if (s.slow) slowCols[c]!.push(Math.abs(s.slow[c]!));
+        }
       }
     }
-  }
-  const fast = fastCols.map((col) => Math.max(o.minThreshold, o.factor * quantile(col, o.quantile)));
+    return { fast: fastCols, slow: slowCols };
+  };
+  const first = ewmas(null);
+  const fast = first.fast.map((col) => Math.max(o.minThreshold, o.factor * quantile(col, o.quantile)));
+  const slowCap = o.slowAlpha !== null && o.slowCapAtFast ? fast : null;
+  const slowCols = slowCap ? ewmas(slowCap).slow : first.slow;
   const slow = o.slowAlpha === null ? null : slowCols.map((col) => Math.max(o.slowMinThreshold ?? DEFAULT_SLOW_MIN_THRESHOLD, (o.slowFactor ?? o.factor) * quantile(col, o.quantile)));
-  return { fast, slow, slowStart };
+  return { fast, slow, slowStart, ...(slowCap ? { slowCap } : {}) };
 }

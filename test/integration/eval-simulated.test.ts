@@ -24,6 +24,11 @@ describe('simulated-plant protocol', () => {
     // The slow rate's thresholds, floored at 1.5.
     for (const m of r.machines) expect(m.slowThresholds!.every((t) => Number.isFinite(t) && t >= 1.5)).toBe(true);
     expect(simulatedMarkdown([r])).toContain('| pca-t2q | per-sensor + slow 0.03, alert (clear 10 min) |');
+    // Every alert is listed with how long it stayed open; together they cover the alarm rows.
+    const alerts = r.machines.flatMap((m) => m.alerts);
+    expect(alerts.length).toBeGreaterThan(0);
+    expect(alerts.reduce((t, a) => t + a.durationMs, 0)).toBeGreaterThanOrEqual((r.point.tp + r.point.fp) * SMALL.tickMs!);
+    expect(simulatedMarkdown([r])).toContain('### How long alerts stay open');
   });
 
   it('sets thresholds from training days only: another test seed leaves them unchanged', async () => {

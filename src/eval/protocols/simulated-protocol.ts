@@ -79,6 +79,8 @@ export interface SimulatedDetectionRule {
   slowMinThreshold: number;
   /** The slow rate averages signed errors (EWMA control chart on the forecast bias) rather than |error|. */
   slowSigned: boolean;
+  /** Cap the slow rate's input at the sensor's fast threshold (detect/dual-rate.ts slowCapAtFast). */
+  slowCapAtFast: boolean;
   /** Threshold = max(minThreshold, factor x quantile(validation smoothed errors)). */
   quantile: number;
   factor: number;
@@ -139,6 +141,12 @@ export const DEFAULT_SIM_TICK_MS = 60_000;
  * 1.000 / 0.632 (0.774); svm 0.568 / 0.553 (0.560) | 0.600 / 0.553 (0.575) | 0.688 / 0.579 (0.629);
  * rf 0.429 / 0.395 (0.411) | 0.882 / 0.395 (0.545) | 0.560 / 0.737 (0.636): the slow rate has the
  * highest F1 for every model, so one rule serves all (rf trades 20 false alarms for 13 events).
+ * Cost, seen on the development seeds after the choice (not a criterion of it): alerts stay open
+ * longer. lstm seed 7, no slow rate | slow 0.03: median alert open 1.1 h | 2.6 h, longest 3.0 h |
+ * 118.8 h (one alert that never cleared), alert-open time outside faults 889 | 11 348 machine-min
+ * (point FPR 0.008 | 0.096); no alert touched more than one fault. Capping the slow rate's input at
+ * the fast threshold (slowCapAtFast) barely helps (10 647 machine-min; lstm P / R seed 7 0.917 /
+ * 0.868, seed 8 0.930 / 0.889), so it is off.
  */
 export const DEFAULT_SIM_RULE: Readonly<SimulatedDetectionRule> = Object.freeze({
   thresholds: 'per-sensor',
@@ -147,6 +155,7 @@ export const DEFAULT_SIM_RULE: Readonly<SimulatedDetectionRule> = Object.freeze(
   slowFactor: DEFAULT_THRESHOLD_FACTOR,
   slowMinThreshold: DEFAULT_SLOW_MIN_THRESHOLD,
   slowSigned: false,
+  slowCapAtFast: false,
   quantile: 0.9999,
   factor: DEFAULT_THRESHOLD_FACTOR,
   minThreshold: 3,
@@ -226,6 +235,8 @@ export interface SimulatedMachineResult {
   unscoredRows: number;
   /** Process events missed, by fault type. */
   missedTypes: string[];
+  /** How long each alert stayed open (ms), and how many labelled faults (any kind) it touched. */
+  alerts: { durationMs: number; faults: number }[];
 }
 
 export interface EventSummary {
@@ -242,6 +253,8 @@ export interface SimulatedModelResult {
   name: string;
   rule: SimulatedDetectionRule;
   testMachines: 'same' | 'reseeded';
+  /** Reading interval of the test weeks. */
+  tickMs: number;
   /** Row-level metrics over scored and unscored test rows (alarm = an alert is open). */
   point: PointMetrics;
   /** Process faults against process alerts (the headline). */
@@ -598,13 +611,13 @@ export async function evaluateSimulatedRules(spec: DetectorSpec, options: Simula
       const dual: DualRateThresholds = fitDualRateThresholds(
         runsOf(valTargets, all).map((run) => run.map((i) => norm(val.values[i]!))),
         width,
-        { alpha: rule.alpha, slowAlpha: rule.slowAlpha, quantile: rule.quantile, factor: rule.factor, minThreshold: perSensor ? rule.minThreshold : 0, slowFactor: rule.slowFactor, slowMinThreshold: perSensor ? rule.slowMinThreshold : 0, slowSigned: perSensor && rule.slowSigned },
+        { alpha: rule.alpha, slowAlpha: rule.slowAlpha, quantile: rule.quantile, factor: rule.factor, minThreshold: perSensor ? rule.minThreshold : 0, slowFactor: rule.slowFactor, slowMinThreshold: perSensor ? rule.slowMinThreshold : 0, slowSigned: perSensor && rule.slowSigned, slowCapAtFast: rule.slowCapAtFast },
       );
       const thresholds = dual.fast;
       // Test weeks.
       const ratio: (number | null)[] = te.ts.map(() => null);
       const worst: number[] = te.ts.map(() => -1);
-      const scorer = new DualRateScorer(width, rule.alpha, rule.slowAlpha, dual.slowStart, perSensor && rule.slowSigned);
+      const scorer = new DualRateScorer(width, rule.alpha, rule.slowAlpha, dual.slowStart, perSensor && rule.slowSigned, dual.slowCap ?? null);
       for (const run of runsOf(testTargets, te)) {
         scorer.reset();
         for (const i of run) {
@@ -630,7 +643,11 @@ export async function evaluateSimulatedRules(spec: DetectorSpec, options: Simula
       // False alarms: alert segments that touch no labelled fault of any kind. (A segment touching
       // only a data-quality fault is neither credited nor counted false.)
       let falseAlarms = 0;
+      const alertList: { durationMs: number; faults: number }[] = [];
       for (const seg of segments(alarms)) {
+        const s0 = ts[seg.start]!;
+        const s1 = ts[seg.end]! + tickMs;
+        alertList.push({ durationMs: s1 - s0, faults: mine.filter((l) => l.startMs < s1 && l.endMs > s0).length });
         let touchesAny = false;
         for (let i = seg.start; i <= seg.end && !touchesAny; i++) if (anyLabel[i]) touchesAny = true;
         if (touchesAny) continue;
@@ -664,6 +681,7 @@ export async function evaluateSimulatedRules(spec: DetectorSpec, options: Simula
         ...(dual.slow ? { slowThresholds: dual.slow } : {}),
         unscoredRows: te.ts.length - testTargets.length,
         missedTypes,
+        alerts: alertList,
       });
     }
     // Data quality, independent of the model.
@@ -679,6 +697,7 @@ export async function evaluateSimulatedRules(spec: DetectorSpec, options: Simula
     name: spec.name,
     rule: a.rule,
     testMachines: options.testMachines ?? 'same',
+    tickMs,
     point: pointMetrics(a.results.reduce((s, r) => addConfusion(s, r.confusion), emptyConfusion())),
     events: summarise(
       a.results.reduce((s, r) => s + r.events, 0),
