@@ -235,6 +235,8 @@ export interface SimulatedMachineResult {
   unscoredRows: number;
   /** Process events missed, by fault type. */
   missedTypes: string[];
+  /** Detected process events whose only alert was raised before the fault began (still open from earlier). */
+  carriedOver: number;
   /** How long each alert stayed open (ms), and how many labelled faults (any kind) it touched. */
   alerts: { durationMs: number; faults: number }[];
 }
@@ -631,6 +633,7 @@ export async function evaluateSimulatedRules(spec: DetectorSpec, options: Simula
       const e = eventMetrics(alarms, labels, ts);
       // Which process events were found, by type.
       const missedTypes: string[] = [];
+      let carriedOver = 0;
       for (const l of processLabels) {
         const idx = ts.map((t, i) => (t >= l.startMs && t < l.endMs ? i : -1)).filter((i) => i >= 0);
         if (idx.length === 0) continue;
@@ -639,6 +642,8 @@ export async function evaluateSimulatedRules(spec: DetectorSpec, options: Simula
         b.events++;
         if (found) b.detected++;
         else missedTypes.push(l.type);
+        // Detected only by an alert raised before the fault began (no alert raised during it).
+        if (found && !idx.some((i) => alarms[i] && (i === 0 || !alarms[i - 1]))) carriedOver++;
       }
       // False alarms: alert segments that touch no labelled fault of any kind. (A segment touching
       // only a data-quality fault is neither credited nor counted false.)
@@ -681,6 +686,7 @@ export async function evaluateSimulatedRules(spec: DetectorSpec, options: Simula
         ...(dual.slow ? { slowThresholds: dual.slow } : {}),
         unscoredRows: te.ts.length - testTargets.length,
         missedTypes,
+        carriedOver,
         alerts: alertList,
       });
     }
