@@ -60,6 +60,11 @@ function pct(values: number[], q: number): number | null {
 // Math.max(...v) overflows the stack at 10,000 machines (hundreds of thousands of scored readings).
 const summary = (v: number[]) => ({ n: v.length, p50Ms: pct(v, 0.5), p99Ms: pct(v, 0.99), maxMs: v.length ? v.reduce((m, x) => (x > m ? x : m), -Infinity) : null });
 
+/** Seed of the live simulated plant (and of the history its models are trained on). */
+const SIM_SEED = 1;
+/** Simulated time the machines run, fast-forwarded, before scoring starts. */
+const WARMUP_MS = 10 * 60_000;
+
 export async function run(argv: string[]): Promise<void> {
   const args = parseArgs(argv);
   const say = (s: string): void => void (args.json || process.stderr.write(`${s}\n`));
@@ -87,7 +92,9 @@ export async function run(argv: string[]): Promise<void> {
   for (const type of MACHINE_TYPES) {
     const machines = plant.machines.filter((m) => m.type === type).slice(0, 3);
     if (machines.length === 0) continue;
-    const h = await simulatedNormalHistory(plant, machines, Date.UTC(2026, 0, 6, 6, 30), 3, 3, args.tickMs);
+    // As plantwatch does on start: the plant's own recent history (same seed as the live simulator,
+    // the three hours before now), so the models know the machines and the shift phase they score.
+    const h = await simulatedNormalHistory(plant, machines, Date.now() - 3 * 3_600_000 - WARMUP_MS, 3, SIM_SEED, args.tickMs);
     const t = await trainDetector(
       machines.map((m) => telemetryToRows(h.get(m.id)!, byType.get(type)!)),
       { machineType: type, sensors: byType.get(type)!, preset: 'tiny', windowSize: 10, epochs: 3, seed: 1 },
@@ -99,13 +106,13 @@ export async function run(argv: string[]): Promise<void> {
 
   const app = await startPlantwatch(config, logger);
   const wallStart = Date.now();
-  const WARM_MS = 10 * 60_000;
+  const WARM_MS = WARMUP_MS;
   const FAST = 300;
   const simNow = (): number => {
     const elapsed = Date.now() - wallStart;
     return elapsed * FAST < WARM_MS ? wallStart - WARM_MS + elapsed * FAST : Date.now();
   };
-  const sim = new RealtimePlantSimulator({ plant: app.plant, url: app.mqttUrl, seed: 1, tickMs: args.tickMs, faultsPerDay: 0, now: simNow, logger });
+  const sim = new RealtimePlantSimulator({ plant: app.plant, url: app.mqttUrl, seed: SIM_SEED, tickMs: args.tickMs, faultsPerDay: 0, now: simNow, logger });
   app.detector!.suspend();
   await sim.start();
   await new Promise((r) => setTimeout(r, WARM_MS / FAST + 200));
