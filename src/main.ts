@@ -13,7 +13,7 @@ import {
   ConfigError,
   formatPartition,
   machinesOfPartition,
-  machineTopic,
+  machineTopics,
   ownsMachine,
   parsePartition,
   parseTopic,
@@ -24,7 +24,7 @@ import {
 } from './domain/index.js';
 import { metricsRoute, PlantMetrics } from './metrics/index.js';
 import { createResponder, loadRulesFile, MqttCommandDispatcher, SmtpNotifier, WebhookNotifier, type Notifier, type Responder } from './respond/index.js';
-import { startEmbeddedBroker, startIngestion, type EmbeddedBroker, type RunningIngestion } from './ingest/index.js';
+import { DEFAULT_SUBSCRIBE_BATCH_SIZE, startEmbeddedBroker, startIngestion, type EmbeddedBroker, type RunningIngestion } from './ingest/index.js';
 import { createLogger, type Logger } from './logging/index.js';
 import { RealtimePlantSimulator } from './simulate/index.js';
 import { trainStartupModels } from './training/index.js';
@@ -300,9 +300,6 @@ interface Loop {
   commandClient: MqttClient;
 }
 
-/** Topic filters per SUBSCRIBE packet when a worker subscribes to each owned machine's status. */
-const STATUS_SUBSCRIBE_BATCH = 500;
-
 /**
  * The responder's repositories for a worker: open alerts of other partitions' machines are not
  * reloaded on start, so a worker never clears, unshelves or escalates another worker's alerts.
@@ -353,8 +350,8 @@ async function startLoop(
   responder.on('notification', (n) => notifyLog.info({ team: n.team, alertId: n.alert.id, ruleId: n.ruleId }, n.subject));
   // Machine states (running, stopped...) weigh urgency and release the stop interlock.
   if (partition) {
-    const topics = ownedPlant.machines.map((m) => machineTopic({ plantId: plant.id, areaId: m.areaId, machineId: m.id, channel: 'status' }));
-    for (let i = 0; i < topics.length; i += STATUS_SUBSCRIBE_BATCH) await commandClient.subscribeAsync(topics.slice(i, i + STATUS_SUBSCRIBE_BATCH), { qos: 1 });
+    const topics = machineTopics(plant.id, ownedPlant.machines, 'status');
+    for (let i = 0; i < topics.length; i += DEFAULT_SUBSCRIBE_BATCH_SIZE) await commandClient.subscribeAsync(topics.slice(i, i + DEFAULT_SUBSCRIBE_BATCH_SIZE), { qos: 1 });
   } else {
     await commandClient.subscribeAsync(channelFilter('status', plant.id), { qos: 1 });
   }

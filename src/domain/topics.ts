@@ -17,6 +17,11 @@ export function machineTopic(parts: TopicParts): string {
   return `${TOPIC_ROOT}/${parts.plantId}/${parts.areaId}/${parts.machineId}/${parts.channel}`;
 }
 
+/** One channel's topic of each of the given machines (a worker subscribes to its own machines only). */
+export function machineTopics(plantId: string, machines: readonly { id: string; areaId: string }[], channel: TopicChannel): string[] {
+  return machines.map((m) => machineTopic({ plantId, areaId: m.areaId, machineId: m.id, channel }));
+}
+
 /** Subscription filter for one channel of every machine of a plant (or of every plant with '+'). */
 export function channelFilter(channel: TopicChannel, plantId = '+'): string {
   return `${TOPIC_ROOT}/${plantId}/+/+/${channel}`;

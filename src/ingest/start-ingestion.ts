@@ -1,5 +1,5 @@
 import type { Aedes } from 'aedes';
-import { formatPartition, machinesOfPartition, machineTopic, type Partition, type Plant } from '../domain/index.js';
+import { formatPartition, machinesOfPartition, machineTopics, type Partition, type Plant } from '../domain/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
 import type { Store } from '../store/index.js';
@@ -97,7 +97,7 @@ export async function startIngestion(options: StartIngestionOptions): Promise<Ru
         ...(partition
           ? {
               clientId: subscriberClientId(options.plant.id, partition),
-              topics: owned.map((m) => machineTopic({ plantId: options.plant.id, areaId: m.areaId, machineId: m.id, channel: 'telemetry' })),
+              topics: machineTopics(options.plant.id, owned, 'telemetry'),
             }
           : {}),
       });

@@ -64,3 +64,13 @@ export function flattenWindow(window: readonly (readonly number[])[]): number[] 
 export function flattenWindows(windows: readonly (readonly (readonly number[])[])[]): number[][] {
   return windows.map(flattenWindow);
 }
+
+/** All windows in one row-major Float32Array (N x W x F), the LSTM engine's input layout. */
+export function windowsToFloat32(windows: readonly (readonly (readonly number[])[])[]): Float32Array {
+  const W = windows[0]?.length ?? 0;
+  const F = windows[0]?.[0]?.length ?? 0;
+  const out = new Float32Array(windows.length * W * F);
+  let k = 0;
+  for (const w of windows) for (const row of w) for (const v of row) out[k++] = v;
+  return out;
+}

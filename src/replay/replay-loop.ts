@@ -22,13 +22,10 @@ import {
 import { StreamingDetector, type ScoringModel } from '../detect/index.js';
 import type { Logger } from '../logging/index.js';
 import { createResponder, type Clock, type CommandDispatcher, type DispatchResult } from '../respond/index.js';
-import { machineModelFor, MACHINE_PROFILES, isScheduled, resolveHistoryOptions, SENSOR_COUNT, toTelemetry, type MachineModel } from '../simulate/index.js';
+import { machineModelFor, MACHINE_PROFILES, isScheduled, resolveHistoryOptions, SENSOR_COUNT, toTelemetry, type HistoryOptions, type MachineModel } from '../simulate/index.js';
 
-export interface ReplayOptions {
-  plant: Plant;
-  startMs: number;
-  days: number;
-  seed: number;
+/** The simulated month: plant, start, length and seed as for a history (simulate's HistoryOptions). */
+export interface ReplayOptions extends Pick<HistoryOptions, 'plant' | 'startMs' | 'days' | 'seed'> {
   /** Machine reporting interval. Default 60 000 (one reading a minute keeps a month tractable). */
   tickMs?: number;
   /** Random faults per machine per day. Default 0 (normal operation). */

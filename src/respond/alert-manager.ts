@@ -152,7 +152,7 @@ export class AlertManager {
   }
 
   listOpen(): Alert[] {
-    return [...this.open.values()].map((a) => structuredClone(a));
+    return this.listOpenWhere(() => true);
   }
 
   /** Copies of the open alerts that pass `keep` (tested on the live alert, so only matches are copied). */

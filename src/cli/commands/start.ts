@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { configFor, intOption } from '../shared-options.js';
 import { startPlantwatch, type RunningPlantwatch } from '../../main.js';
 import { sqliteFilePath } from '../../store/index.js';
+import { runUntilSignal } from '../run-until-signal.js';
 
 /** What a person starting plantwatch needs to know: where everything is. */
 function banner(app: RunningPlantwatch): string {
@@ -38,17 +39,6 @@ export function registerStartCommand(program: Command): void {
       });
       const app = await startPlantwatch(config);
       process.stderr.write(banner(app));
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string): void => {
-          app.logger.info({ signal }, 'shutting down');
-          app.stop().then(resolve, (err: unknown) => {
-            app.logger.error({ err }, 'shutdown failed');
-            process.exitCode = 1;
-            resolve();
-          });
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
+      await runUntilSignal(app);
     });
 }

@@ -4,6 +4,7 @@ import { ConfigError, formatPartition } from '../../domain/index.js';
 import type { Logger } from '../../logging/index.js';
 import { startPlantwatch, type RunningPlantwatch, type StartPlantwatchOptions } from '../../main.js';
 import { configFor, intOption } from '../shared-options.js';
+import { runUntilSignal } from '../run-until-signal.js';
 
 /** Flags of `plantwatch worker`. */
 export interface WorkerFlags {
@@ -67,17 +68,6 @@ export function registerWorkerCommand(program: Command): void {
     .action(async function (this: Command, opts: WorkerFlags) {
       const app = await startWorker(configFor(this, workerOverrides(opts)));
       process.stderr.write(banner(app));
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string): void => {
-          app.logger.info({ signal }, 'shutting down');
-          app.stop().then(resolve, (err: unknown) => {
-            app.logger.error({ err }, 'shutdown failed');
-            process.exitCode = 1;
-            resolve();
-          });
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
+      await runUntilSignal(app);
     });
 }

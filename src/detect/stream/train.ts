@@ -7,7 +7,8 @@
  */
 import { ValidationError, SENSOR_SPECS, type MachineType, type SensorKind } from '../../domain/index.js';
 import { createForecaster, encodeSavedModel, type EngineChoice, type EpochRecord, type PresetName } from '../../model/index.js';
-import { cleanTrainingRows, MinMaxScaler } from '../../preprocess/index.js';
+import { cleanTrainingRows, MinMaxScaler, windowsToFloat32 } from '../../preprocess/index.js';
+import { columnStd } from '../residuals.js';
 import { quantile } from '../static-threshold.js';
 import { DEFAULT_SLOW_ALPHA, DEFAULT_SLOW_MIN_THRESHOLD, fitDualRateThresholds } from '../dual-rate.js';
 import { DETECTOR_ARTIFACT_FORMAT, encodeArtifact, type DetectorArtifact } from './artifact.js';
@@ -75,15 +76,6 @@ function windowsOf(rows: number[][], W: number, into: { x: number[][][]; y: numb
   }
 }
 
-function flat(x: number[][][]): Float32Array {
-  const W = x[0]?.length ?? 0;
-  const F = x[0]?.[0]?.length ?? 0;
-  const out = new Float32Array(x.length * W * F);
-  let k = 0;
-  for (const w of x) for (const r of w) for (const v of r) out[k++] = v;
-  return out;
-}
-
 function subsample<T>(items: T[], max: number): T[] {
   if (items.length <= max) return items;
   const step = items.length / max;
@@ -137,9 +129,9 @@ export async function trainDetector(series: readonly (readonly (number | null)[]
   const f = createForecaster({ preset, inputSize: F, windowSize: W, seed: options.seed, engine: options.engine, threads: options.threads ?? 1 });
   try {
     const history = await f.fit(
-      { x: flat(tr.x), y: Float32Array.from(tr.y.flat()) },
+      { x: windowsToFloat32(tr.x), y: Float32Array.from(tr.y.flat()) },
       {
-        validation: { x: flat(vs.x), y: Float32Array.from(vs.y.flat()) },
+        validation: { x: windowsToFloat32(vs.x), y: Float32Array.from(vs.y.flat()) },
         ...(options.epochs ? { epochs: options.epochs } : {}),
         ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
@@ -147,15 +139,11 @@ export async function trainDetector(series: readonly (readonly (number | null)[]
     );
     // Validation errors only: residual std per sensor, then smoothed normalised errors per machine.
     const perMachine = valPerMachine.filter((v) => v.x.length > 0).map((v) => {
-      const p = f.predict(flat(v.x));
+      const p = f.predict(windowsToFloat32(v.x));
       return v.y.map((row, i) => row.map((a, c) => a - p[i * F + c]!));
     });
     const all = perMachine.flat();
-    const sensorScale = options.sensors.map((_, c) => {
-      const col = all.map((r) => r[c]!);
-      const m = col.reduce((a, b) => a + b, 0) / col.length;
-      return Math.max(1e-3, Math.sqrt(col.reduce((a, b) => a + (b - m) ** 2, 0) / col.length));
-    });
+    const sensorScale = columnStd(all).map((sd) => Math.max(1e-3, sd));
     // Both rates restart at each machine's validation run, as live after a break.
     const slowAlpha = options.slowAlpha === undefined ? DEFAULT_SLOW_ALPHA : options.slowAlpha;
     const rates = fitDualRateThresholds(

@@ -1,4 +1,4 @@
-import { flattenWindows } from '../../preprocess/index.js';
+import { flattenWindows, windowsToFloat32 } from '../../preprocess/index.js';
 import { ModelError } from '../../domain/index.js';
 import { createForecaster, type EpochRecord, type Forecaster, type PresetName } from '../../model/index.js';
 import { createBaseline, type BaselineName, type BaselineOptionsByName } from '../../model/baselines/index.js';
@@ -32,15 +32,6 @@ export interface LstmWindowModelOptions {
   onEpoch?: (e: EpochRecord) => void;
 }
 
-function toFloat32(windows: number[][][]): Float32Array {
-  const W = windows[0]?.length ?? 0;
-  const F = windows[0]?.[0]?.length ?? 0;
-  const out = new Float32Array(windows.length * W * F);
-  let k = 0;
-  for (const w of windows) for (const row of w) for (const v of row) out[k++] = v;
-  return out;
-}
-
 /**
  * Adapts the LSTM forecaster (issue 3's engine, SPEC 5) to the window pipeline: windows in, next
  * step out; the pipeline turns its per-sensor errors into scores and thresholds.
@@ -56,13 +47,13 @@ export function lstmWindowModel(options: LstmWindowModelOptions): WindowModel {
       f?.dispose();
       f = createForecaster({ preset: options.preset, inputSize: F, windowSize: W, seed: options.seed, threads: options.threads ?? 1 });
       await f.fit(
-        { x: toFloat32(windows), y: Float32Array.from(targets.flat()) },
+        { x: windowsToFloat32(windows), y: Float32Array.from(targets.flat()) },
         { validationSplit: options.validationSplit ?? 0.2, ...(options.epochs ? { epochs: options.epochs } : {}), ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}) },
       );
     },
     predict(windows) {
       if (!f) throw new ModelError('PW_ERR_MODEL_NOT_FITTED', 'lstm: predict called before fit()');
-      const flat = f.predict(toFloat32(windows));
+      const flat = f.predict(windowsToFloat32(windows));
       return windows.map((_, i) => Array.from(flat.subarray(i * F, (i + 1) * F)));
     },
     score() {

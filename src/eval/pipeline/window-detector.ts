@@ -1,6 +1,6 @@
 import { ValidationError } from '../../domain/index.js';
 import { cleanTrainingRows, MinMaxScaler, slidingWindows, type CleanOptions } from '../../preprocess/index.js';
-import { ewma, fitStaticThreshold, scoreForecastErrors, type StaticThresholdOptions } from '../../detect/index.js';
+import { columnStd, ewma, fitStaticThreshold, scoreForecastErrors, type StaticThresholdOptions } from '../../detect/index.js';
 
 /**
  * A model as the evaluation pipeline drives it: windows of scaled rows in; a next-step forecast
@@ -100,11 +100,6 @@ function checkScoreColumns(columns: readonly number[] | undefined, width: number
   return columns;
 }
 
-function std(values: number[]): number {
-  const m = values.reduce((a, b) => a + b, 0) / (values.length || 1);
-  return Math.sqrt(values.reduce((a, b) => a + (b - m) ** 2, 0) / (values.length || 1));
-}
-
 /**
  * Fits scaler, model and threshold on training rows only (SPEC 4, 5): min-max scaler on the
  * (cleaned) training rows, overlapping windows, model fit, static threshold from training-side
@@ -148,7 +143,7 @@ export async function fitWindowDetector(model: WindowModel, trainRows: readonly 
     const pred = pick(predictAbsolute(model, X, relative), cols);
     const actual = pick(y, cols);
     const resid = pred.map((p, k) => p.map((v, c) => actual[k]![c]! - v)).slice(evalFrom);
-    sensorScale = resid[0]!.map((_, c) => Math.max(minScale, std(resid.map((r) => r[c]!))));
+    sensorScale = columnStd(resid).map((sd) => Math.max(minScale, sd));
     scores = scoreForecastErrors(pred, actual, { alpha, sensorScale, aggregate: options.aggregate ?? 'mean' }).score;
   } else {
     scores = ewma(model.score(X), alpha);

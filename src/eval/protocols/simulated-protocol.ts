@@ -1,6 +1,6 @@
 import { buildPlant, PROCESS_FAULT_TYPES, SENSOR_SPECS, ValidationError, type FaultLabel, type FaultType, type Machine, type MachineType, type SensorKind, type Telemetry } from '../../domain/index.js';
 import { DEFAULT_CONFIG } from '../../config/index.js';
-import { DEFAULT_SLOW_ALPHA, DEFAULT_SLOW_MIN_THRESHOLD, DEFAULT_THRESHOLD_FACTOR, DualRateScorer, fitDualRateThresholds, type DualRateThresholds } from '../../detect/index.js';
+import { columnStd, DEFAULT_SLOW_ALPHA, DEFAULT_SLOW_MIN_THRESHOLD, DEFAULT_THRESHOLD_FACTOR, DualRateScorer, fitDualRateThresholds, type DualRateThresholds } from '../../detect/index.js';
 import { MinMaxScaler } from '../../preprocess/index.js';
 import { FaultPlan, generateHistory, isScheduled, MACHINE_PROFILES, type ExplicitFault } from '../../simulate/index.js';
 import { addConfusion, confusion, emptyConfusion, eventMetrics, pointMetrics, segments, type Confusion, type PointMetrics } from '../metrics/index.js';
@@ -403,11 +403,6 @@ function residualsOf(model: WindowModel, scaled: number[][], targets: readonly n
   return { values: out };
 }
 
-function std(values: readonly number[]): number {
-  const m = values.reduce((a, b) => a + b, 0) / (values.length || 1);
-  return Math.sqrt(values.reduce((a, b) => a + (b - m) ** 2, 0) / (values.length || 1));
-}
-
 /** Indices of `targets` grouped into unbroken runs (the EWMAs restart at each, as the streaming detector after a gap). */
 function runsOf(targets: readonly number[], s: MachineSeries): number[][] {
   const runs: number[][] = [];
@@ -607,7 +602,7 @@ export async function evaluateSimulatedRules(spec: DetectorSpec, options: Simula
       const { val, test: res } = residuals(perSensor);
       // Validation week: held out from the model; sets scales and thresholds (both rates).
       const width = val.values[0]!.length;
-      const scale = perSensor ? Array.from({ length: width }, (_, c) => Math.max(1e-3, std(val.values.map((r) => r[c]!)))) : [1];
+      const scale = perSensor ? columnStd(val.values).map((sd) => Math.max(1e-3, sd)) : [1];
       // Signed normalised errors; the aggregate score is already a magnitude.
       const norm = (r: readonly number[]): number[] => r.map((v, c) => (perSensor ? v : Math.abs(v)) / scale[c]!);
       const dual: DualRateThresholds = fitDualRateThresholds(

@@ -12,7 +12,7 @@ import { runInNewContext } from 'node:vm';
 import { buildPlant, ValidationError, type Telemetry } from '../../domain/index.js';
 import { createForecaster, encodeSavedModel, type PresetName } from '../../model/index.js';
 import { createBaseline } from '../../model/baselines/index.js';
-import { flattenWindows, MinMaxScaler, slidingWindows } from '../../preprocess/index.js';
+import { flattenWindows, MinMaxScaler, slidingWindows, windowsToFloat32 } from '../../preprocess/index.js';
 import { generateHistory } from '../../simulate/index.js';
 import { DEFAULT_EVAL_WINDOW, type EvalModelName } from '../detectors.js';
 
@@ -78,15 +78,6 @@ interface Measured {
   dispose(): void;
 }
 
-function toFloat32(windows: readonly (readonly (readonly number[])[])[]): Float32Array {
-  const W = windows[0]?.length ?? 0;
-  const F = windows[0]?.[0]?.length ?? 0;
-  const out = new Float32Array(windows.length * W * F);
-  let k = 0;
-  for (const w of windows) for (const row of w) for (const v of row) out[k++] = v;
-  return out;
-}
-
 /** The model as detectors.ts builds it for the evaluation, with access to its saved form. */
 function buildMeasured(name: EvalModelName, X: number[][][], y: number[][], o: Required<Pick<ModelResourceOptions, 'seed' | 'lstmPreset'>> & { lstmEpochs?: number }): Measured {
   if (name === 'lstm' || name === 'lstm-plain') {
@@ -94,9 +85,9 @@ function buildMeasured(name: EvalModelName, X: number[][][], y: number[][], o: R
     return {
       kind: 'forecast',
       async fit() {
-        await f.fit({ x: toFloat32(X), y: Float32Array.from(y.flat()) }, { validationSplit: 0.2, ...(o.lstmEpochs ? { epochs: o.lstmEpochs } : {}) });
+        await f.fit({ x: windowsToFloat32(X), y: Float32Array.from(y.flat()) }, { validationSplit: 0.2, ...(o.lstmEpochs ? { epochs: o.lstmEpochs } : {}) });
       },
-      predict: (w) => f.predict(toFloat32(w)),
+      predict: (w) => f.predict(windowsToFloat32(w)),
       serialize: () => encodeSavedModel(f.toSavedModel({})),
       dispose: () => f.dispose(),
     };
